@@ -1,0 +1,12 @@
+//! Plain data and pure rules: names and identifiers as ARM accepts them, the catalogue of
+//! providers, api-versions and locations, and the lifecycle rules. Nothing here knows about
+//! HTTP or SQL, so every rule is unit-tested without a runtime.
+pub mod catalog;
+pub mod identity;
+pub mod ids;
+pub mod names;
+pub mod tags;
+
+pub use ids::{IdError, SubscriptionId, TenantId};
+pub use names::{IdentityName, NameError, ResourceGroupName};
+pub use tags::{TagError, Tags};

@@ -1,0 +1,361 @@
+//! Microsoft.ManagedIdentity/userAssignedIdentities (MSI `stable/2024-11-30/ManagedIdentity.json`).
+//! All operations are synchronous: PUT 201/200, PATCH 200, DELETE 200/204.
+use crate::domain::catalog::{self, identity_has_isolation_scope};
+use crate::domain::identity::user_assigned_identity_id;
+use crate::domain::names::name_key;
+use crate::domain::{IdentityName, ResourceGroupName, SubscriptionId, Tags};
+use crate::http::error::{ArmError, ArmErrorResponse};
+use crate::http::extract::{
+    next_link, ApiVersion, ApiVersionParam, CallerInfo, ListQuery, UserAssignedIdentities,
+};
+use crate::http::{json, SystemData};
+use crate::ops::identities::{self as ops, IdentityRef, IdentitySpec};
+use crate::ops::Written;
+use crate::state::AppState;
+use crate::store::identities::IdentityRow;
+use actix_web::http::StatusCode;
+use actix_web::{delete, get, patch, put, web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use utoipa::{IntoParams, ToSchema};
+
+type Versions = ApiVersion<UserAssignedIdentities>;
+
+/// Path of one identity.
+#[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Path, rename_all = "camelCase")]
+pub struct IdentityPath {
+    subscription_id: String,
+    resource_group_name: String,
+    resource_name: String,
+}
+
+impl IdentityPath {
+    fn parse(&self) -> Result<IdentityRef, ArmError> {
+        Ok(IdentityRef {
+            subscription: SubscriptionId::parse(&self.subscription_id)?,
+            group: ResourceGroupName::parse(&self.resource_group_name)?,
+            name: IdentityName::parse(&self.resource_name)?,
+        })
+    }
+}
+
+/// Path of a group's identity collection.
+#[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Path, rename_all = "camelCase")]
+pub struct GroupPath {
+    subscription_id: String,
+    resource_group_name: String,
+}
+
+/// Path of a subscription's identity collection.
+#[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Path, rename_all = "camelCase")]
+pub struct SubscriptionPath {
+    subscription_id: String,
+}
+
+/// A user-assigned identity (TrackedResource).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Identity {
+    #[schema(
+        example = "/subscriptions/22222222-2222-4222-8222-222222222222/resourcegroups/rg1/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id1"
+    )]
+    id: String,
+    name: String,
+    #[serde(rename = "type")]
+    #[schema(example = "Microsoft.ManagedIdentity/userAssignedIdentities")]
+    resource_type: &'static str,
+    location: String,
+    tags: BTreeMap<String, String>,
+    system_data: SystemData,
+    properties: IdentityProperties,
+}
+
+/// The identity's principal in Entra, and where it lives.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct IdentityProperties {
+    /// The tenant the identity's principal was created in.
+    tenant_id: String,
+    /// The object id of the identity's service principal.
+    principal_id: String,
+    /// The application (client) id of the identity's service principal.
+    client_id: String,
+    /// `None` or `Regional` (api-version 2023-07-31-preview and later).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    isolation_scope: Option<String>,
+}
+
+impl Identity {
+    fn new(row: IdentityRow, api_version: &str) -> Self {
+        let sub = SubscriptionId::parse(&row.subscription_id).ok();
+        let id = match sub {
+            Some(s) => user_assigned_identity_id(s, &row.resource_group, &row.name),
+            None => String::new(),
+        };
+        Self {
+            id,
+            name: row.name,
+            resource_type: "Microsoft.ManagedIdentity/userAssignedIdentities",
+            location: row.location,
+            tags: row.tags.0,
+            system_data: SystemData {
+                created_by: row.created_by,
+                created_by_type: row.created_by_type,
+                created_at: row.created_at,
+                last_modified_by: row.modified_by,
+                last_modified_by_type: row.modified_by_type,
+                last_modified_at: row.modified_at,
+            },
+            properties: IdentityProperties {
+                tenant_id: row.tenant_id,
+                principal_id: row.principal_id,
+                client_id: row.client_id,
+                isolation_scope: identity_has_isolation_scope(api_version)
+                    .then_some(row.isolation_scope),
+            },
+        }
+    }
+}
+
+/// A page of identities.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct IdentityList {
+    value: Vec<Identity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_link: Option<String>,
+}
+
+/// The body of a PUT or PATCH. Read-only fields a client echoes back (id, name, type,
+/// systemData, principalId...) are ignored, as ARM ignores them.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct IdentityUpdate {
+    /// Required on PUT; cannot change afterwards.
+    #[schema(example = "westeurope")]
+    location: Option<String>,
+    tags: Option<BTreeMap<String, String>>,
+    properties: Option<IdentityUpdateProperties>,
+}
+
+/// The writable identity properties.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct IdentityUpdateProperties {
+    /// `None` or `Regional`.
+    isolation_scope: Option<String>,
+}
+
+impl IdentityUpdate {
+    fn into_spec(self, location_required: bool) -> Result<IdentitySpec, ArmError> {
+        let location = match (self.location, location_required) {
+            (Some(raw), true) => Some(
+                catalog::location(&raw)
+                    .ok_or_else(|| {
+                        ArmError::bad_request(
+                            "LocationNotAvailableForResourceType",
+                            format!("The provided location '{raw}' is not available for resource type 'Microsoft.ManagedIdentity/userAssignedIdentities'. List of available regions for the resource type is '{}'.", catalog::location_names()),
+                        )
+                        .with_target("location")
+                    })?
+                    .name,
+            ),
+            (None, true) => return Err(ArmError::location_required()),
+            (_, false) => None,
+        };
+        let isolation_scope = match self.properties.and_then(|p| p.isolation_scope) {
+            None => None,
+            Some(s) if s.eq_ignore_ascii_case("none") => Some("None".to_string()),
+            Some(s) if s.eq_ignore_ascii_case("regional") => Some("Regional".to_string()),
+            Some(s) => {
+                return Err(ArmError::bad_request(
+                    "BadRequest",
+                    format!("The value '{s}' of 'properties.isolationScope' is invalid. Allowed values are 'None' and 'Regional'."),
+                )
+                .with_target("properties.isolationScope"))
+            }
+        };
+        let tags = self.tags.map(Tags::parse).transpose()?;
+        Ok(IdentitySpec {
+            location,
+            tags,
+            isolation_scope,
+        })
+    }
+}
+
+/// Create or update a user-assigned identity. Creating one makes a service principal in the
+/// tenant its subscription trusts (R4).
+#[utoipa::path(
+    tag = "ManagedIdentity", operation_id = "UserAssignedIdentities_CreateOrUpdate",
+    params(IdentityPath, ApiVersionParam), request_body = IdentityUpdate,
+    responses((status = 200, body = Identity, description = "Updated"), (status = 201, body = Identity, description = "Created"),
+              (status = "default", body = ArmErrorResponse))
+)]
+#[put("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{resourceName}")]
+pub async fn user_assigned_identities_create_or_update(
+    state: web::Data<AppState>,
+    path: web::Path<IdentityPath>,
+    version: Versions,
+    caller: CallerInfo,
+    body: web::Json<IdentityUpdate>,
+) -> Result<HttpResponse, ArmError> {
+    let r = path.parse()?;
+    let spec = body.into_inner().into_spec(true)?;
+    let (row, written) = ops::create_or_update(&state, &r, spec, &caller.0).await?;
+    let status = if written == Written::Created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok(json(status, &Identity::new(row, version.version)))
+}
+
+/// Update the tags (and isolation scope) of a user-assigned identity.
+#[utoipa::path(
+    tag = "ManagedIdentity", operation_id = "UserAssignedIdentities_Update",
+    params(IdentityPath, ApiVersionParam), request_body = IdentityUpdate,
+    responses((status = 200, body = Identity), (status = "default", body = ArmErrorResponse))
+)]
+#[patch("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{resourceName}")]
+pub async fn user_assigned_identities_update(
+    state: web::Data<AppState>,
+    path: web::Path<IdentityPath>,
+    version: Versions,
+    caller: CallerInfo,
+    body: web::Json<IdentityUpdate>,
+) -> Result<HttpResponse, ArmError> {
+    let r = path.parse()?;
+    let spec = body.into_inner().into_spec(false)?;
+    let row = ops::update(&state, &r, spec, &caller.0).await?;
+    Ok(json(StatusCode::OK, &Identity::new(row, version.version)))
+}
+
+/// Get a user-assigned identity.
+#[utoipa::path(
+    tag = "ManagedIdentity", operation_id = "UserAssignedIdentities_Get",
+    params(IdentityPath, ApiVersionParam),
+    responses((status = 200, body = Identity), (status = "default", body = ArmErrorResponse))
+)]
+#[get("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{resourceName}")]
+pub async fn user_assigned_identities_get(
+    state: web::Data<AppState>,
+    path: web::Path<IdentityPath>,
+    version: Versions,
+) -> Result<HttpResponse, ArmError> {
+    let row = ops::get(&state, &path.parse()?).await?;
+    Ok(json(StatusCode::OK, &Identity::new(row, version.version)))
+}
+
+/// Delete a user-assigned identity and its service principal (R5). Resources that reference
+/// it keep the reference. 200 when deleted, 204 when there was no such identity.
+#[utoipa::path(
+    tag = "ManagedIdentity", operation_id = "UserAssignedIdentities_Delete",
+    params(IdentityPath, ApiVersionParam),
+    responses((status = 200, description = "Deleted"), (status = 204, description = "The specified identity does not exist."),
+              (status = "default", body = ArmErrorResponse))
+)]
+#[delete("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{resourceName}")]
+pub async fn user_assigned_identities_delete(
+    state: web::Data<AppState>,
+    path: web::Path<IdentityPath>,
+    _version: Versions,
+) -> Result<HttpResponse, ArmError> {
+    let deleted = ops::delete(&state, &path.parse()?).await?;
+    Ok(if deleted {
+        HttpResponse::Ok().finish()
+    } else {
+        HttpResponse::NoContent().finish()
+    })
+}
+
+/// List the user-assigned identities of a resource group.
+#[utoipa::path(
+    tag = "ManagedIdentity", operation_id = "UserAssignedIdentities_ListByResourceGroup",
+    params(GroupPath, ApiVersionParam, ListQuery),
+    responses((status = 200, body = IdentityList), (status = "default", body = ArmErrorResponse))
+)]
+#[get("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ManagedIdentity/userAssignedIdentities")]
+pub async fn user_assigned_identities_list_by_resource_group(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<GroupPath>,
+    version: Versions,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ArmError> {
+    let sub = SubscriptionId::parse(&path.subscription_id)?;
+    let group = ResourceGroupName::parse(&path.resource_group_name)?;
+    let (rows, more) =
+        ops::list_by_group(&state, sub, &group, query.after(), query.page_size()?).await?;
+    let next = more
+        .then(|| rows.last().map(|r| next_link(&req, &name_key(&r.name))))
+        .flatten();
+    let value = rows
+        .into_iter()
+        .map(|r| Identity::new(r, version.version))
+        .collect();
+    Ok(json(
+        StatusCode::OK,
+        &IdentityList {
+            value,
+            next_link: next,
+        },
+    ))
+}
+
+/// List the user-assigned identities of a subscription.
+#[utoipa::path(
+    tag = "ManagedIdentity", operation_id = "UserAssignedIdentities_ListBySubscription",
+    params(SubscriptionPath, ApiVersionParam, ListQuery),
+    responses((status = 200, body = IdentityList), (status = "default", body = ArmErrorResponse))
+)]
+#[get("/subscriptions/{subscriptionId}/providers/Microsoft.ManagedIdentity/userAssignedIdentities")]
+pub async fn user_assigned_identities_list_by_subscription(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<SubscriptionPath>,
+    version: Versions,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ArmError> {
+    let sub = SubscriptionId::parse(&path.subscription_id)?;
+    // The token is "<group key>/<name key>": group names cannot contain '/'.
+    let after = query.after().split_once('/').unwrap_or((query.after(), ""));
+    let (rows, more) = ops::list_by_subscription(&state, sub, after, query.page_size()?).await?;
+    let next = more
+        .then(|| {
+            rows.last().map(|r| {
+                next_link(
+                    &req,
+                    &format!("{}/{}", name_key(&r.resource_group), name_key(&r.name)),
+                )
+            })
+        })
+        .flatten();
+    let value = rows
+        .into_iter()
+        .map(|r| Identity::new(r, version.version))
+        .collect();
+    Ok(json(
+        StatusCode::OK,
+        &IdentityList {
+            value,
+            next_link: next,
+        },
+    ))
+}
+
+/// Mounts this provider's operations.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(user_assigned_identities_create_or_update)
+        .service(user_assigned_identities_update)
+        .service(user_assigned_identities_get)
+        .service(user_assigned_identities_delete)
+        .service(user_assigned_identities_list_by_resource_group)
+        .service(user_assigned_identities_list_by_subscription);
+}

@@ -1,0 +1,171 @@
+//! The ARM error envelope, and the one table that gives every failure its status and code
+//! (arm-contract.md A.4.2). Nothing else in mi-sim chooses an HTTP status for an error.
+use crate::domain::{IdError, NameError, TagError};
+use crate::ops::OpError;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use std::fmt;
+use utoipa::ToSchema;
+
+/// An error as ARM sends it: `{"error": {"code", "message", "target"?}}` with a status.
+#[derive(Debug, Clone)]
+pub struct ArmError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub target: Option<String>,
+}
+
+/// The ARM error envelope (common-types `ErrorResponse`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ArmErrorResponse {
+    pub error: ArmErrorDetail,
+}
+
+/// One error: a PascalCase code, a message that says what to fix, and optionally its target.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ArmErrorDetail {
+    #[schema(example = "ResourceGroupNotFound")]
+    pub code: String,
+    #[schema(example = "Resource group 'rg1' could not be found.")]
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+}
+
+impl ArmError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            target: None,
+        }
+    }
+
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    pub fn with_target(mut self, target: impl Into<String>) -> Self {
+        self.target = Some(target.into());
+        self
+    }
+
+    /// 400 `InvalidRequestContent`, with the parser's words about what was wrong.
+    pub fn invalid_request_content(detail: impl fmt::Display) -> Self {
+        Self::bad_request(
+            "InvalidRequestContent",
+            format!("The request content was invalid and could not be deserialized: '{detail}'."),
+        )
+    }
+
+    /// 400 `LocationRequired`: a PUT without `location`.
+    pub fn location_required() -> Self {
+        Self::bad_request(
+            "LocationRequired",
+            "The location property is required for this definition.",
+        )
+        .with_target("location")
+    }
+
+    /// 404 for a path mi-sim does not serve.
+    pub fn no_route(method: &str, path: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            format!("mi-sim serves no '{method}' operation at '{path}'. The operations it serves are listed at /openapi.json and /docs."),
+        )
+    }
+
+    fn body(&self) -> ArmErrorResponse {
+        ArmErrorResponse {
+            error: ArmErrorDetail {
+                code: self.code.to_string(),
+                message: self.message.clone(),
+                target: self.target.clone(),
+            },
+        }
+    }
+}
+
+impl fmt::Display for ArmError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl ResponseError for ArmError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        super::json(self.status, &self.body())
+    }
+}
+
+impl From<OpError> for ArmError {
+    fn from(e: OpError) -> Self {
+        let message = e.to_string();
+        let (status, code) = match &e {
+            OpError::SubscriptionNotFound(_) => (StatusCode::NOT_FOUND, "SubscriptionNotFound"),
+            OpError::ResourceGroupNotFound(_) => (StatusCode::NOT_FOUND, "ResourceGroupNotFound"),
+            OpError::ResourceNotFound { .. } => (StatusCode::NOT_FOUND, "ResourceNotFound"),
+            OpError::GroupLocationConflict { .. } => {
+                (StatusCode::CONFLICT, "InvalidResourceGroupLocation")
+            }
+            OpError::ResourceLocationConflict { .. } => {
+                (StatusCode::CONFLICT, "InvalidResourceLocation")
+            }
+            OpError::TenantNotFound(_) => (StatusCode::NOT_FOUND, "TenantNotFound"),
+            OpError::TenantExists(_) => (StatusCode::CONFLICT, "TenantAlreadyExists"),
+            OpError::OperationNotFound(_) => (StatusCode::NOT_FOUND, "OperationNotFound"),
+            OpError::Internal(cause) => {
+                tracing::error!(error.cause_chain = ?cause, "internal error");
+                (StatusCode::INTERNAL_SERVER_ERROR, "InternalServerError")
+            }
+        };
+        let message = if status.is_server_error() {
+            "mi-sim failed to carry out the request; see its log.".to_string()
+        } else {
+            message
+        };
+        Self::new(status, code, message)
+    }
+}
+
+impl From<NameError> for ArmError {
+    fn from(e: NameError) -> Self {
+        let code = match e {
+            NameError::ResourceGroupCharacters { .. } | NameError::ResourceGroupShape(_) => {
+                "InvalidResourceGroup"
+            }
+            NameError::Identity(_) => "InvalidResourceName",
+        };
+        Self::bad_request(code, e.to_string())
+    }
+}
+
+impl From<IdError> for ArmError {
+    fn from(e: IdError) -> Self {
+        let code = match e {
+            IdError::Subscription(_) => "InvalidSubscriptionId",
+            IdError::Tenant(_) => "InvalidTenantId",
+        };
+        Self::bad_request(code, e.to_string())
+    }
+}
+
+impl From<TagError> for ArmError {
+    fn from(e: TagError) -> Self {
+        let code = match e {
+            TagError::TooMany(_) => "InvalidTagCount",
+            TagError::NameCharacters(_) => "InvalidTagNameCharacters",
+            TagError::NameLength(_) => "InvalidTagNameLength",
+            TagError::ValueLength(_) => "InvalidTagValueLength",
+        };
+        Self::bad_request(code, e.to_string()).with_target("tags")
+    }
+}

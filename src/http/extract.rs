@@ -1,0 +1,248 @@
+//! Extractors shared by every ARM surface: the api-version, the caller, list paging.
+use super::error::ArmError;
+use crate::domain::catalog::{self, ApiVersionSet, VersionRejection};
+use crate::ops::Caller;
+use actix_web::{dev::Payload, FromRequest, HttpRequest};
+use base64::Engine;
+use futures_util::future::{ready, Ready};
+use serde::Deserialize;
+use std::marker::PhantomData;
+use utoipa::IntoParams;
+
+/// A surface's set of api-versions, as a type, so handlers declare it in their signature.
+pub trait Surface {
+    const VERSIONS: &'static ApiVersionSet;
+}
+
+/// Microsoft.Resources: resource groups, providers, operation results.
+pub struct Resources;
+/// Subscriptions, tenants, locations.
+pub struct Subscriptions;
+/// Microsoft.ManagedIdentity/userAssignedIdentities.
+pub struct UserAssignedIdentities;
+
+impl Surface for Resources {
+    const VERSIONS: &'static ApiVersionSet = &catalog::RESOURCES;
+}
+impl Surface for Subscriptions {
+    const VERSIONS: &'static ApiVersionSet = &catalog::SUBSCRIPTIONS;
+}
+impl Surface for UserAssignedIdentities {
+    const VERSIONS: &'static ApiVersionSet = &catalog::USER_ASSIGNED_IDENTITIES;
+}
+
+/// The request's `api-version`, checked against its surface: missing gives 400
+/// `MissingApiVersionParameter`; unknown gives the surface's own code listing the supported ones.
+pub struct ApiVersion<S> {
+    /// The canonical spelling of the version the client asked for.
+    pub version: &'static str,
+    surface: PhantomData<S>,
+}
+
+/// The `api-version` query parameter, for the OpenAPI document.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ApiVersionParam {
+    /// The API version to use for this operation.
+    #[serde(rename = "api-version")]
+    #[param(rename = "api-version")]
+    pub api_version: String,
+}
+
+/// Finds a query parameter by name, case-insensitively (ARM treats `Api-Version` alike).
+pub fn query_param<'a>(query: &'a str, name: &str) -> Option<&'a str> {
+    query.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        k.eq_ignore_ascii_case(name).then_some(v)
+    })
+}
+
+/// Checks a raw api-version against a set, with ARM's errors.
+pub fn check_api_version(
+    set: &'static ApiVersionSet,
+    raw: Option<&str>,
+) -> Result<&'static str, ArmError> {
+    let raw = match raw {
+        Some(v) if !v.is_empty() => v,
+        _ => {
+            return Err(ArmError::bad_request(
+                "MissingApiVersionParameter",
+                "The api-version query parameter (?api-version=) is required for all requests.",
+            ))
+        }
+    };
+    if let Some(v) = set.find(raw) {
+        return Ok(v);
+    }
+    let raw = raw.replace("%20", " ");
+    Err(match set.rejection {
+        VersionRejection::Arm => ArmError::bad_request(
+            "InvalidApiVersionParameter",
+            format!("The api-version '{raw}' is invalid. The supported versions are '{}'.", set.versions.join(",")),
+        ),
+        VersionRejection::Provider { type_name } => ArmError::bad_request(
+            "NoRegisteredProviderFound",
+            format!(
+                "No registered resource provider found for API version '{raw}' for type '{type_name}'. The supported api-versions are '{}'. The supported locations are '{}'.",
+                set.versions.join(", "),
+                catalog::LOCATIONS.iter().map(|l| l.name).collect::<Vec<_>>().join(", ")
+            ),
+        ),
+    })
+}
+
+impl<S: Surface> FromRequest for ApiVersion<S> {
+    type Error = ArmError;
+    type Future = Ready<Result<Self, ArmError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let raw = query_param(req.query_string(), "api-version");
+        ready(check_api_version(S::VERSIONS, raw).map(|version| Self {
+            version,
+            surface: PhantomData,
+        }))
+    }
+}
+
+/// Who is calling, for `systemData`. Any bearer token is accepted; when it is a JWT its
+/// claims name the caller (upn for users, appid for applications), as ARM records them.
+pub struct CallerInfo(pub Caller);
+
+impl FromRequest for CallerInfo {
+    type Error = ArmError;
+    type Future = Ready<Result<Self, ArmError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let claims = req
+            .headers()
+            .get("authorization")
+            .and_then(|h| h.to_str().ok())
+            .and_then(|h| {
+                h.strip_prefix("Bearer ")
+                    .or_else(|| h.strip_prefix("bearer "))
+            })
+            .and_then(|t| t.split('.').nth(1))
+            .and_then(|p| {
+                base64::engine::general_purpose::URL_SAFE_NO_PAD
+                    .decode(p.trim_end_matches('='))
+                    .ok()
+            })
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok());
+        let text = |k: &str| {
+            claims
+                .as_ref()
+                .and_then(|c| c.get(k))
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        };
+        let caller = if let Some(upn) = text("upn").or_else(|| text("unique_name")) {
+            Caller {
+                name: upn,
+                kind: "User",
+            }
+        } else if let Some(app) = text("appid").or_else(|| text("azp")) {
+            Caller {
+                name: app,
+                kind: "Application",
+            }
+        } else {
+            Caller {
+                name: "anonymous@mi-sim".into(),
+                kind: "User",
+            }
+        };
+        ready(Ok(Self(caller)))
+    }
+}
+
+/// `$skiptoken` and `$top` of a list request.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Continuation token from a previous page's `nextLink`.
+    #[serde(rename = "$skiptoken")]
+    #[param(rename = "$skiptoken")]
+    pub skiptoken: Option<String>,
+    /// Page size (at most 1000).
+    #[serde(rename = "$top")]
+    #[param(rename = "$top")]
+    pub top: Option<i64>,
+}
+
+/// Page size when the client does not ask for one.
+pub const DEFAULT_PAGE: usize = 100;
+
+impl ListQuery {
+    /// The page size: `$top` clamped to 1..=1000, else the default.
+    pub fn page_size(&self) -> Result<usize, ArmError> {
+        match self.top {
+            None => Ok(DEFAULT_PAGE),
+            Some(n) if (1..=1000).contains(&n) => Ok(n as usize),
+            Some(n) => Err(ArmError::bad_request(
+                "InvalidQueryParameterValue",
+                format!("The value '{n}' of query parameter '$top' is invalid. It must be between 1 and 1000."),
+            )),
+        }
+    }
+
+    pub fn after(&self) -> &str {
+        self.skiptoken.as_deref().unwrap_or("")
+    }
+}
+
+/// The absolute URL of the next page: the request's own URL (scheme and host it came in on)
+/// with `$skiptoken` set, so SDK pagers follow it back to mi-sim.
+pub fn next_link(req: &HttpRequest, token: &str) -> String {
+    let info = req.connection_info();
+    let mut query: Vec<&str> = req
+        .query_string()
+        .split('&')
+        .filter(|p| {
+            !p.is_empty()
+                && !p.to_ascii_lowercase().starts_with("$skiptoken=")
+                && !p.to_ascii_lowercase().starts_with("%24skiptoken=")
+        })
+        .collect();
+    let token = serde_urlencoded::to_string([("$skiptoken", token)]).unwrap_or_default();
+    query.push(&token);
+    format!(
+        "{}://{}{}?{}",
+        info.scheme(),
+        info.host(),
+        req.path(),
+        query.join("&")
+    )
+}
+
+/// The scheme and host the request came in on, for absolute URLs mi-sim hands out.
+pub fn base_url(req: &HttpRequest) -> String {
+    let info = req.connection_info();
+    format!("{}://{}", info.scheme(), info.host())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_version_is_found_in_any_case() {
+        assert_eq!(
+            query_param("a=1&API-VERSION=2021-04-01", "api-version"),
+            Some("2021-04-01")
+        );
+        assert_eq!(query_param("a=1", "api-version"), None);
+    }
+
+    #[test]
+    fn arm_and_provider_surfaces_refuse_versions_with_their_own_codes() {
+        let arm = check_api_version(&catalog::RESOURCES, Some("1999-01-01")).unwrap_err();
+        assert_eq!(arm.code, "InvalidApiVersionParameter");
+        assert!(arm.message.contains("2025-04-01"));
+        let rp =
+            check_api_version(&catalog::USER_ASSIGNED_IDENTITIES, Some("1999-01-01")).unwrap_err();
+        assert_eq!(rp.code, "NoRegisteredProviderFound");
+        assert!(rp.message.contains("'userAssignedIdentities'"));
+        let missing = check_api_version(&catalog::RESOURCES, None).unwrap_err();
+        assert_eq!(missing.code, "MissingApiVersionParameter");
+    }
+}

@@ -1,0 +1,152 @@
+//! What every request gets, whatever it hits: ARM path segments matched in any case, a root
+//! span with its request and correlation ids, ARM's response headers, and one log line.
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::{uri::PathAndQuery, Method, Uri};
+use actix_web::middleware::Next;
+use std::time::Instant;
+use tracing::Instrument;
+
+/// Literal ARM path segments, lowercase → the casing the routes are declared with. ARM routes
+/// case-insensitively (`resourcegroups`, `Microsoft.managedIdentity`); a segment after one of
+/// these is a value (a name) and keeps the casing the client sent.
+const KEYS: &[(&str, &str)] = &[
+    ("subscriptions", "subscriptions"),
+    ("resourcegroups", "resourceGroups"),
+    ("tenants", "tenants"),
+    ("locations", "locations"),
+    ("operationresults", "operationresults"),
+    ("userassignedidentities", "userAssignedIdentities"),
+    ("identities", "identities"),
+];
+const BARE: &[(&str, &str)] = &[
+    ("resources", "resources"),
+    ("providers", "providers"),
+    ("operations", "operations"),
+];
+
+/// Rewrites an ARM path to the declared casing; `None` when nothing changes.
+pub fn canonical_path(path: &str) -> Option<String> {
+    let first = path.split('/').nth(1)?.to_ascii_lowercase();
+    if !matches!(first.as_str(), "subscriptions" | "tenants" | "providers") {
+        return None;
+    }
+    let mut segs: Vec<String> = path.split('/').map(str::to_string).collect();
+    let mut i = 1;
+    while i < segs.len() {
+        let lower = segs[i].to_ascii_lowercase();
+        if let Some((_, canon)) = KEYS.iter().find(|(k, _)| *k == lower) {
+            segs[i] = canon.to_string();
+            i += 2;
+        } else if lower == "providers" {
+            segs[i] = "providers".into();
+            if let Some(p) = segs
+                .get(i + 1)
+                .and_then(|ns| crate::domain::catalog::provider(ns))
+            {
+                segs[i + 1] = p.namespace.to_string();
+            }
+            i += 2;
+        } else if let Some((_, canon)) = BARE.iter().find(|(k, _)| *k == lower) {
+            segs[i] = canon.to_string();
+            i += 1;
+        } else {
+            i += 1;
+        }
+    }
+    let out = segs.join("/");
+    (out != path).then_some(out)
+}
+
+/// Routes a request whose ARM segments differ in case from the declared routes.
+pub async fn normalize_path(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if let Some(path) = canonical_path(req.path()) {
+        let pq = match req.uri().query() {
+            Some(q) => format!("{path}?{q}"),
+            None => path,
+        };
+        if let Ok(pq) = PathAndQuery::try_from(pq) {
+            let mut parts = req.uri().clone().into_parts();
+            parts.path_and_query = Some(pq);
+            if let Ok(uri) = Uri::from_parts(parts) {
+                req.match_info_mut().get_mut().update(&uri);
+                req.head_mut().uri = uri;
+            }
+        }
+    }
+    next.call(req).await
+}
+
+/// Request ids, ARM headers and the request log line.
+pub async fn arm_headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let request_id = uuid::Uuid::new_v4().hyphenated().to_string();
+    let correlation_id = req
+        .headers()
+        .get("x-ms-correlation-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .unwrap_or_else(|| request_id.clone());
+    let (method, path) = (req.method().clone(), req.path().to_string());
+    let span = tracing::info_span!("request", %method, %path, %request_id, %correlation_id);
+    let mut res = next.call(req).instrument(span.clone()).await?;
+
+    let status = res.status().as_u16();
+    let limit = match method {
+        Method::GET | Method::HEAD => ("x-ms-ratelimit-remaining-subscription-reads", "11999"),
+        Method::DELETE => ("x-ms-ratelimit-remaining-subscription-deletes", "14999"),
+        _ => ("x-ms-ratelimit-remaining-subscription-writes", "1199"),
+    };
+    let routing = format!(
+        "LOCAL:{}:{request_id}",
+        chrono::Utc::now().format("%Y%m%dT%H%M%SZ")
+    );
+    let headers = res.headers_mut();
+    for (name, value) in [
+        ("x-ms-request-id", request_id.as_str()),
+        ("x-ms-correlation-request-id", correlation_id.as_str()),
+        ("x-ms-routing-request-id", routing.as_str()),
+        (limit.0, limit.1),
+        ("cache-control", "no-cache"),
+        ("pragma", "no-cache"),
+        ("expires", "-1"),
+        ("x-content-type-options", "nosniff"),
+    ] {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            headers.insert(HeaderName::from_static(name), v);
+        }
+    }
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    span.in_scope(|| tracing::info!(status, latency_ms = format!("{latency_ms:.2}"), "request"));
+    Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::canonical_path;
+
+    #[test]
+    fn arm_segments_are_rewritten_names_are_kept() {
+        assert_eq!(
+            canonical_path("/SUBSCRIPTIONS/abc/resourcegroups/MyRG/providers/microsoft.managedidentity/USERASSIGNEDIDENTITIES/Id1").as_deref(),
+            Some("/subscriptions/abc/resourceGroups/MyRG/providers/Microsoft.ManagedIdentity/userAssignedIdentities/Id1")
+        );
+        assert_eq!(canonical_path("/subscriptions/abc/resourceGroups/rg"), None);
+        assert_eq!(canonical_path("/simulator/tenants"), None);
+    }
+
+    #[test]
+    fn a_group_named_like_a_keyword_keeps_its_casing() {
+        assert_eq!(
+            canonical_path("/subscriptions/abc/resourcegroups/Providers").as_deref(),
+            Some("/subscriptions/abc/resourceGroups/Providers")
+        );
+    }
+}

@@ -1,0 +1,119 @@
+//! The HTTP layer: one module per API surface (ARM providers, the simulator's control API),
+//! plus what they share: the error envelope, extractors, middleware and the OpenAPI document.
+//! Handlers parse, call one op and shape the answer; no SQL and no rules here.
+pub mod arm;
+pub mod error;
+pub mod extract;
+pub mod middleware;
+pub mod simulator;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use error::ArmError;
+use serde::Serialize;
+use utoipa::openapi::OpenApi as OpenApiDoc;
+use utoipa::{OpenApi, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Bodies above this size are refused with 413 (ARM refuses requests over 4 MB).
+pub const MAX_BODY: usize = 4 * 1024 * 1024;
+
+/// A JSON response with ARM's content type.
+pub fn json<T: Serialize>(status: StatusCode, body: &T) -> HttpResponse {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => HttpResponse::build(status)
+            .content_type("application/json; charset=utf-8")
+            .body(bytes),
+        Err(e) => {
+            tracing::error!(error = %e, "response serialisation failed");
+            HttpResponse::InternalServerError().finish()
+        }
+    }
+}
+
+/// Who created and last changed a resource, and when (common-types v4 `SystemData`).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SystemData {
+    pub created_by: String,
+    pub created_by_type: String,
+    pub created_at: String,
+    pub last_modified_by: String,
+    pub last_modified_by_type: String,
+    pub last_modified_at: String,
+}
+
+/// The global parts of the OpenAPI document; paths come from the handlers as they are mounted.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "mi-sim", description = "A simulator of the Azure managed-identity control plane: ARM, instance metadata, Entra, and its own control API under /simulator."),
+    tags(
+        (name = "Resources", description = "Microsoft.Resources: resource groups, providers, operation results"),
+        (name = "Subscriptions", description = "Subscriptions, tenants, locations"),
+        (name = "ManagedIdentity", description = "Microsoft.ManagedIdentity: user-assigned identities"),
+        (name = "Simulator", description = "mi-sim's control API")
+    )
+)]
+struct ApiDoc;
+
+/// Every route mi-sim serves, registered so that each lands in the OpenAPI document.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.configure(arm::subscriptions::configure)
+        .configure(arm::resources::configure)
+        .configure(arm::managed_identity::configure)
+        .service(utoipa_actix_web::scope("/simulator").configure(simulator::configure));
+}
+
+/// The OpenAPI document, built from the same registration as the server.
+pub fn openapi() -> OpenApiDoc {
+    let (_, doc) = actix_web::App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(routes)
+        .split_for_parts();
+    doc
+}
+
+use utoipa_actix_web::AppExt;
+
+/// JSON bodies: size limit, any content type, and ARM errors instead of actix's plain text.
+pub fn json_config() -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(MAX_BODY)
+        .content_type_required(false)
+        .error_handler(|e, _| {
+            use actix_web::error::JsonPayloadError;
+            let arm = match &e {
+                JsonPayloadError::Overflow { .. }
+                | JsonPayloadError::OverflowKnownLength { .. } => ArmError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "RequestEntityTooLarge",
+                    format!("The request content is larger than the limit of {MAX_BODY} bytes."),
+                ),
+                JsonPayloadError::Deserialize(d) => ArmError::invalid_request_content(d),
+                other => ArmError::invalid_request_content(other),
+            };
+            arm.into()
+        })
+}
+
+/// Query strings that do not parse get an ARM error.
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|e, _| {
+        ArmError::bad_request(
+            "InvalidQueryParameterValue",
+            format!("The query string is invalid: {e}."),
+        )
+        .into()
+    })
+}
+
+/// Anything no route matches.
+pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ArmError> {
+    Err(ArmError::no_route(req.method().as_str(), req.path()))
+}
+
+/// `GET /openapi.json`: the document itself.
+pub async fn openapi_json(doc: web::Data<OpenApiDoc>) -> HttpResponse {
+    json(StatusCode::OK, doc.get_ref())
+}

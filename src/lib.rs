@@ -1,0 +1,25 @@
+//! mi-sim: a simulator of the Azure managed-identity control plane.
+//!
+//! # Layout
+//! Data flows top to bottom; each layer knows only those below it.
+//!
+//! | module | job |
+//! |---|---|
+//! | `main.rs` | the CLI: `serve`, `openapi` |
+//! | [`startup`] | build the app from [`settings`]: migrate, bootstrap, TLS, bind HTTP and HTTPS |
+//! | [`http`] | one module per API surface (ARM providers, `/simulator`); error envelope, api-version, middleware |
+//! | [`ops`] | one function per operation, one transaction each: load, ask the rules, save |
+//! | [`domain`] | pure rules and types: names, ids, catalogue, lifecycle rules (R1..R20); no HTTP, no SQL |
+//! | [`store`] | all SQL (sqlx + SQLite); migrations in `migrations/` |
+//! | [`tls`], [`clock`], [`idgen`], [`telemetry`] | key material, time, GUIDs, logging |
+pub mod clock;
+pub mod domain;
+pub mod http;
+pub mod idgen;
+pub mod ops;
+pub mod settings;
+pub mod startup;
+pub mod state;
+pub mod store;
+pub mod telemetry;
+pub mod tls;

@@ -1,0 +1,56 @@
+//! The state a fresh mi-sim starts in, and `reset`, which returns to it.
+use crate::state::AppState;
+use crate::store::{self, subscriptions::SubscriptionRow, tenants::TenantRow};
+use sqlx::SqliteConnection;
+
+/// The default tenant's id: stable and documented, so scripts may hard-code it.
+pub const DEFAULT_TENANT_ID: &str = "11111111-1111-4111-8111-111111111111";
+/// The default subscription's id, trusting the default tenant.
+pub const DEFAULT_SUBSCRIPTION_ID: &str = "22222222-2222-4222-8222-222222222222";
+pub const DEFAULT_TENANT_NAME: &str = "mi-sim default directory";
+pub const DEFAULT_SUBSCRIPTION_NAME: &str = "mi-sim default subscription";
+
+/// Creates the default tenant and subscription unless they exist (first start).
+pub async fn ensure_defaults(conn: &mut SqliteConnection, now: &str) -> Result<(), sqlx::Error> {
+    if store::tenants::get(conn, DEFAULT_TENANT_ID)
+        .await?
+        .is_none()
+    {
+        let tenant = TenantRow {
+            id: DEFAULT_TENANT_ID.into(),
+            display_name: DEFAULT_TENANT_NAME.into(),
+            default_domain: "misim.onmicrosoft.com".into(),
+        };
+        store::tenants::insert(conn, &tenant, now).await?;
+    }
+    if store::subscriptions::get(conn, DEFAULT_SUBSCRIPTION_ID)
+        .await?
+        .is_none()
+    {
+        let sub = SubscriptionRow {
+            id: DEFAULT_SUBSCRIPTION_ID.into(),
+            display_name: DEFAULT_SUBSCRIPTION_NAME.into(),
+            tenant_id: DEFAULT_TENANT_ID.into(),
+            state: "Enabled".into(),
+        };
+        store::subscriptions::insert(conn, &sub, now).await?;
+    }
+    Ok(())
+}
+
+/// Applies the bootstrap at start, in one transaction.
+pub async fn bootstrap(state: &AppState) -> Result<(), sqlx::Error> {
+    let mut tx = state.store.begin_write().await?;
+    ensure_defaults(&mut tx, &state.clock.now_text()).await?;
+    tx.commit().await
+}
+
+/// Back to the bootstrapped state: every tenant, subscription, group, identity, principal and
+/// operation goes; the defaults come back; key material (CA, certificates) stays.
+#[tracing::instrument(skip_all)]
+pub async fn reset(state: &AppState) -> Result<(), sqlx::Error> {
+    let mut tx = state.store.begin_write().await?;
+    store::clear_state(&mut tx).await?;
+    ensure_defaults(&mut tx, &state.clock.now_text()).await?;
+    tx.commit().await
+}

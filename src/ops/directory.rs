@@ -1,0 +1,109 @@
+//! Tenants, subscriptions and service principals: the directory side of the simulator.
+use super::{OpError, Written};
+use crate::domain::{SubscriptionId, TenantId};
+use crate::state::AppState;
+use crate::store::{
+    self, principals::PrincipalRow, subscriptions::SubscriptionRow, tenants::TenantRow,
+};
+
+/// Creates a tenant, with a generated id unless one is given.
+#[tracing::instrument(skip_all)]
+pub async fn create_tenant(
+    state: &AppState,
+    id: Option<TenantId>,
+    display_name: Option<String>,
+) -> Result<TenantRow, OpError> {
+    let id = id
+        .unwrap_or_else(|| TenantId::from_uuid(state.idgen.uuid()))
+        .to_string();
+    let short = &id[..8];
+    let tenant = TenantRow {
+        display_name: display_name.unwrap_or_else(|| format!("Tenant {short}")),
+        default_domain: format!("tenant{short}.onmicrosoft.com"),
+        id,
+    };
+    let mut tx = state.store.begin_write().await?;
+    store::tenants::insert(&mut tx, &tenant, &state.clock.now_text())
+        .await
+        .map_err(|e| {
+            if store::is_unique_violation(&e) {
+                OpError::TenantExists(tenant.id.clone())
+            } else {
+                e.into()
+            }
+        })?;
+    tx.commit().await?;
+    Ok(tenant)
+}
+
+pub async fn list_tenants(state: &AppState) -> Result<Vec<TenantRow>, OpError> {
+    Ok(store::tenants::list(&mut *state.store.read().await?).await?)
+}
+
+/// Creates a subscription trusting `tenant`, or changes the name and tenant of an existing one.
+/// Changing the tenant is a directory transfer: existing principals stay where they are.
+#[tracing::instrument(skip_all, fields(subscription = %id, tenant = %tenant))]
+pub async fn put_subscription(
+    state: &AppState,
+    id: SubscriptionId,
+    tenant: TenantId,
+    display_name: Option<String>,
+) -> Result<(SubscriptionRow, Written), OpError> {
+    let mut tx = state.store.begin_write().await?;
+    if store::tenants::get(&mut tx, &tenant.to_string())
+        .await?
+        .is_none()
+    {
+        return Err(OpError::TenantNotFound(tenant.to_string()));
+    }
+    let existing = store::subscriptions::get(&mut tx, &id.to_string()).await?;
+    let written = if existing.is_some() {
+        Written::Updated
+    } else {
+        Written::Created
+    };
+    let sub = SubscriptionRow {
+        id: id.to_string(),
+        display_name: display_name
+            .or_else(|| existing.as_ref().map(|s| s.display_name.clone()))
+            .unwrap_or_else(|| format!("Subscription {}", &id.to_string()[..8])),
+        tenant_id: tenant.to_string(),
+        state: existing.map_or_else(|| "Enabled".to_string(), |s| s.state),
+    };
+    match written {
+        Written::Created => {
+            store::subscriptions::insert(&mut tx, &sub, &state.clock.now_text()).await?
+        }
+        Written::Updated => store::subscriptions::update(&mut tx, &sub).await?,
+    }
+    tx.commit().await?;
+    Ok((sub, written))
+}
+
+pub async fn get_subscription(
+    state: &AppState,
+    id: SubscriptionId,
+) -> Result<SubscriptionRow, OpError> {
+    store::subscriptions::get(&mut *state.store.read().await?, &id.to_string())
+        .await?
+        .ok_or_else(|| OpError::SubscriptionNotFound(id.to_string()))
+}
+
+pub async fn list_subscriptions(state: &AppState) -> Result<Vec<SubscriptionRow>, OpError> {
+    Ok(store::subscriptions::list(&mut *state.store.read().await?).await?)
+}
+
+/// The service principals of a tenant.
+pub async fn list_principals(
+    state: &AppState,
+    tenant: TenantId,
+) -> Result<Vec<PrincipalRow>, OpError> {
+    let mut conn = state.store.read().await?;
+    if store::tenants::get(&mut conn, &tenant.to_string())
+        .await?
+        .is_none()
+    {
+        return Err(OpError::TenantNotFound(tenant.to_string()));
+    }
+    Ok(store::principals::list_by_tenant(&mut conn, &tenant.to_string()).await?)
+}

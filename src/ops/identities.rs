@@ -1,0 +1,218 @@
+//! User-assigned identities (R4, R5).
+use super::resource_groups::{require_group, require_subscription};
+use super::{Caller, OpError, Written};
+use crate::domain::identity::{user_assigned_identity_id, user_assigned_principal};
+use crate::domain::{IdentityName, ResourceGroupName, SubscriptionId, Tags, TenantId};
+use crate::state::AppState;
+use crate::store::{self, identities::IdentityRow};
+use sqlx::types::Json;
+use sqlx::SqliteConnection;
+
+/// Where an identity lives: subscription, group and name.
+#[derive(Debug, Clone)]
+pub struct IdentityRef {
+    pub subscription: SubscriptionId,
+    pub group: ResourceGroupName,
+    pub name: IdentityName,
+}
+
+impl IdentityRef {
+    fn sub(&self) -> String {
+        self.subscription.to_string()
+    }
+}
+
+/// What a PUT or PATCH of an identity asks for.
+#[derive(Debug, Clone, Default)]
+pub struct IdentitySpec {
+    /// Canonical location name; required on PUT, ignored on PATCH.
+    pub location: Option<&'static str>,
+    pub tags: Option<Tags>,
+    /// `None` or `Regional`.
+    pub isolation_scope: Option<String>,
+}
+
+const TYPE: &str = "Microsoft.ManagedIdentity/userAssignedIdentities";
+
+fn not_found(r: &IdentityRef) -> OpError {
+    OpError::ResourceNotFound {
+        resource_type: TYPE,
+        name: r.name.to_string(),
+        group: r.group.to_string(),
+    }
+}
+
+/// Reads the identity; when it is missing, says whether the subscription, group or identity is.
+async fn require(conn: &mut SqliteConnection, r: &IdentityRef) -> Result<IdentityRow, OpError> {
+    match store::identities::get(conn, &r.sub(), &r.group.key(), &r.name.key()).await? {
+        Some(row) => Ok(row),
+        None => {
+            require_group(conn, r.subscription, &r.group).await?;
+            Err(not_found(r))
+        }
+    }
+}
+
+/// PUT: R4 on create (a principal in the tenant the subscription trusts now); on update, the
+/// tags are replaced and the principal is untouched.
+#[tracing::instrument(skip_all, fields(identity = %r.name))]
+pub async fn create_or_update(
+    state: &AppState,
+    r: &IdentityRef,
+    spec: IdentitySpec,
+    caller: &Caller,
+) -> Result<(IdentityRow, Written), OpError> {
+    let now = state.clock.now_text();
+    let location = spec.location.unwrap_or_default().to_string();
+    let tags = Json(spec.tags.map(|t| t.as_map().clone()).unwrap_or_default());
+    let mut tx = state.store.begin_write().await?;
+    let result =
+        match store::identities::get(&mut tx, &r.sub(), &r.group.key(), &r.name.key()).await? {
+            Some(existing) => {
+                if existing.location != location {
+                    return Err(OpError::ResourceLocationConflict {
+                        name: r.name.to_string(),
+                        group: r.group.to_string(),
+                        existing: existing.location,
+                        requested: location,
+                    });
+                }
+                let row = IdentityRow {
+                    tags,
+                    isolation_scope: spec
+                        .isolation_scope
+                        .unwrap_or(existing.isolation_scope.clone()),
+                    modified_at: now,
+                    modified_by: caller.name.clone(),
+                    modified_by_type: caller.kind.to_string(),
+                    ..existing
+                };
+                store::identities::update(&mut tx, &row).await?;
+                (row, Written::Updated)
+            }
+            None => {
+                let group = require_group(&mut tx, r.subscription, &r.group).await?;
+                let sub = require_subscription(&mut tx, r.subscription).await?;
+                let tenant = TenantId::parse(&sub.tenant_id)
+                    .map_err(|e| OpError::Internal(sqlx::Error::Decode(e.into())))?;
+                let id = user_assigned_identity_id(r.subscription, &group.name, r.name.as_str());
+                let principal = user_assigned_principal(
+                    tenant,
+                    &id,
+                    &r.name,
+                    state.idgen.uuid(),
+                    state.idgen.uuid(),
+                );
+                store::principals::insert(&mut tx, &principal, &now).await?;
+                let row = IdentityRow {
+                    subscription_id: r.sub(),
+                    resource_group: group.name,
+                    name: r.name.to_string(),
+                    location,
+                    tags,
+                    tenant_id: sub.tenant_id,
+                    principal_id: principal.object_id.hyphenated().to_string(),
+                    client_id: principal.app_id.hyphenated().to_string(),
+                    isolation_scope: spec.isolation_scope.unwrap_or_else(|| "None".into()),
+                    created_at: now.clone(),
+                    created_by: caller.name.clone(),
+                    created_by_type: caller.kind.to_string(),
+                    modified_at: now,
+                    modified_by: caller.name.clone(),
+                    modified_by_type: caller.kind.to_string(),
+                };
+                store::identities::insert(&mut tx, &row).await?;
+                (row, Written::Created)
+            }
+        };
+    tx.commit().await?;
+    Ok(result)
+}
+
+/// PATCH: replaces the tags and the isolation scope when given; nothing else changes.
+#[tracing::instrument(skip_all, fields(identity = %r.name))]
+pub async fn update(
+    state: &AppState,
+    r: &IdentityRef,
+    spec: IdentitySpec,
+    caller: &Caller,
+) -> Result<IdentityRow, OpError> {
+    let mut tx = state.store.begin_write().await?;
+    let mut row = require(&mut tx, r).await?;
+    if let Some(tags) = spec.tags {
+        row.tags = Json(tags.as_map().clone());
+    }
+    if let Some(scope) = spec.isolation_scope {
+        row.isolation_scope = scope;
+    }
+    row.modified_at = state.clock.now_text();
+    row.modified_by = caller.name.clone();
+    row.modified_by_type = caller.kind.to_string();
+    store::identities::update(&mut tx, &row).await?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+pub async fn get(state: &AppState, r: &IdentityRef) -> Result<IdentityRow, OpError> {
+    require(&mut *state.store.read().await?, r).await
+}
+
+/// DELETE: R5, the identity's service principal goes with it. References to the identity on
+/// other resources are left in place. Returns false when there was no such identity.
+#[tracing::instrument(skip_all, fields(identity = %r.name))]
+pub async fn delete(state: &AppState, r: &IdentityRef) -> Result<bool, OpError> {
+    let mut tx = state.store.begin_write().await?;
+    let Some(principal) =
+        store::identities::delete(&mut tx, &r.sub(), &r.group.key(), &r.name.key()).await?
+    else {
+        require_group(&mut tx, r.subscription, &r.group).await?;
+        return Ok(false);
+    };
+    store::principals::delete(&mut tx, &principal).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// One page of a group's identities after the name key `after`, plus whether more follow.
+pub async fn list_by_group(
+    state: &AppState,
+    sub: SubscriptionId,
+    group: &ResourceGroupName,
+    after: &str,
+    page: usize,
+) -> Result<(Vec<IdentityRow>, bool), OpError> {
+    let mut conn = state.store.read().await?;
+    require_group(&mut conn, sub, group).await?;
+    let mut rows = store::identities::list_by_group_page(
+        &mut conn,
+        &sub.to_string(),
+        &group.key(),
+        after,
+        page as i64 + 1,
+    )
+    .await?;
+    let more = rows.len() > page;
+    rows.truncate(page);
+    Ok((rows, more))
+}
+
+/// One page of a subscription's identities after the (group key, name key) pair `after`.
+pub async fn list_by_subscription(
+    state: &AppState,
+    sub: SubscriptionId,
+    after: (&str, &str),
+    page: usize,
+) -> Result<(Vec<IdentityRow>, bool), OpError> {
+    let mut conn = state.store.read().await?;
+    require_subscription(&mut conn, sub).await?;
+    let mut rows = store::identities::list_by_subscription_page(
+        &mut conn,
+        &sub.to_string(),
+        after,
+        page as i64 + 1,
+    )
+    .await?;
+    let more = rows.len() > page;
+    rows.truncate(page);
+    Ok((rows, more))
+}

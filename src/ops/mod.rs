@@ -1,0 +1,53 @@
+//! One function per operation. Each loads state, asks the rules in `domain`, saves through
+//! `store`, all in one transaction; the HTTP layer only parses and shapes answers.
+pub mod bootstrap;
+pub mod directory;
+pub mod identities;
+pub mod resource_groups;
+
+/// Why an operation did not happen. `http::error` maps each variant to ARM's status and code.
+#[derive(Debug, thiserror::Error)]
+pub enum OpError {
+    #[error("The subscription '{0}' could not be found.")]
+    SubscriptionNotFound(String),
+    #[error("Resource group '{0}' could not be found.")]
+    ResourceGroupNotFound(String),
+    #[error("The Resource '{resource_type}/{name}' under resource group '{group}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix")]
+    ResourceNotFound {
+        resource_type: &'static str,
+        name: String,
+        group: String,
+    },
+    #[error("Invalid resource group location '{requested}'. The Resource group already exists in location '{existing}'.")]
+    GroupLocationConflict { requested: String, existing: String },
+    #[error("The resource '{name}' already exists in location '{existing}' in resource group '{group}'. A resource with the same name cannot be created in location '{requested}'. Please select a new resource name.")]
+    ResourceLocationConflict {
+        name: String,
+        group: String,
+        existing: String,
+        requested: String,
+    },
+    #[error("The tenant '{0}' does not exist. Create it first with POST /simulator/tenants.")]
+    TenantNotFound(String),
+    #[error("A tenant with id '{0}' already exists.")]
+    TenantExists(String),
+    #[error("The operation '{0}' could not be found.")]
+    OperationNotFound(String),
+    #[error("database error")]
+    Internal(#[from] sqlx::Error),
+}
+
+/// Who made a change, as `systemData` records it.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub name: String,
+    /// `User`, `Application`, `ManagedIdentity` or `Key`.
+    pub kind: &'static str,
+}
+
+/// Whether a PUT made something new or replaced what was there (201 vs 200).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    Created,
+    Updated,
+}

@@ -1,0 +1,200 @@
+//! Resource groups: create, read, update, delete (with everything in it), list, and the
+//! long-running delete's operation.
+use super::{OpError, Written};
+use crate::domain::{ResourceGroupName, SubscriptionId, Tags};
+use crate::state::AppState;
+use crate::store::{self, resource_groups::GroupRow};
+use sqlx::types::Json;
+use sqlx::SqliteConnection;
+
+/// Fails with `SubscriptionNotFound` unless the subscription exists.
+pub(crate) async fn require_subscription(
+    conn: &mut SqliteConnection,
+    sub: SubscriptionId,
+) -> Result<store::subscriptions::SubscriptionRow, OpError> {
+    store::subscriptions::get(conn, &sub.to_string())
+        .await?
+        .ok_or_else(|| OpError::SubscriptionNotFound(sub.to_string()))
+}
+
+/// Fails with `SubscriptionNotFound` or `ResourceGroupNotFound` unless the group exists.
+pub(crate) async fn require_group(
+    conn: &mut SqliteConnection,
+    sub: SubscriptionId,
+    group: &ResourceGroupName,
+) -> Result<GroupRow, OpError> {
+    match store::resource_groups::get(conn, &sub.to_string(), &group.key()).await? {
+        Some(g) => Ok(g),
+        None => {
+            require_subscription(conn, sub).await?;
+            Err(OpError::ResourceGroupNotFound(group.to_string()))
+        }
+    }
+}
+
+/// What a PUT or PATCH of a group asks for.
+#[derive(Debug, Clone)]
+pub struct GroupSpec {
+    /// Canonical location name; required on PUT, optional on PATCH.
+    pub location: Option<&'static str>,
+    pub tags: Option<Tags>,
+    pub managed_by: Option<String>,
+}
+
+/// PUT: creates the group, or replaces its tags and managedBy. The location cannot change.
+#[tracing::instrument(skip_all, fields(subscription = %sub, group = %name))]
+pub async fn create_or_update(
+    state: &AppState,
+    sub: SubscriptionId,
+    name: &ResourceGroupName,
+    spec: GroupSpec,
+) -> Result<(GroupRow, Written), OpError> {
+    let location = spec.location.unwrap_or_default().to_string();
+    let tags = Json(spec.tags.map(|t| t.as_map().clone()).unwrap_or_default());
+    let mut tx = state.store.begin_write().await?;
+    require_subscription(&mut tx, sub).await?;
+    let result = match store::resource_groups::get(&mut tx, &sub.to_string(), &name.key()).await? {
+        Some(existing) => {
+            if existing.location != location {
+                return Err(OpError::GroupLocationConflict {
+                    requested: location,
+                    existing: existing.location,
+                });
+            }
+            let group = GroupRow {
+                tags,
+                managed_by: spec.managed_by,
+                ..existing
+            };
+            store::resource_groups::update(&mut tx, &group).await?;
+            (group, Written::Updated)
+        }
+        None => {
+            let group = GroupRow {
+                subscription_id: sub.to_string(),
+                name: name.to_string(),
+                location,
+                managed_by: spec.managed_by,
+                tags,
+            };
+            store::resource_groups::insert(&mut tx, &group, &state.clock.now_text()).await?;
+            (group, Written::Created)
+        }
+    };
+    tx.commit().await?;
+    Ok(result)
+}
+
+/// PATCH: changes only what is given. A location, if given, must be the group's own.
+#[tracing::instrument(skip_all, fields(subscription = %sub, group = %name))]
+pub async fn update(
+    state: &AppState,
+    sub: SubscriptionId,
+    name: &ResourceGroupName,
+    spec: GroupSpec,
+) -> Result<GroupRow, OpError> {
+    let mut tx = state.store.begin_write().await?;
+    let mut group = require_group(&mut tx, sub, name).await?;
+    if let Some(location) = spec.location.filter(|l| *l != group.location) {
+        return Err(OpError::GroupLocationConflict {
+            requested: location.to_string(),
+            existing: group.location,
+        });
+    }
+    if let Some(tags) = spec.tags {
+        group.tags = Json(tags.as_map().clone());
+    }
+    if spec.managed_by.is_some() {
+        group.managed_by = spec.managed_by;
+    }
+    store::resource_groups::update(&mut tx, &group).await?;
+    tx.commit().await?;
+    Ok(group)
+}
+
+pub async fn get(
+    state: &AppState,
+    sub: SubscriptionId,
+    name: &ResourceGroupName,
+) -> Result<GroupRow, OpError> {
+    require_group(&mut *state.store.read().await?, sub, name).await
+}
+
+/// True when the group exists (HEAD); a missing subscription is still an error.
+pub async fn exists(
+    state: &AppState,
+    sub: SubscriptionId,
+    name: &ResourceGroupName,
+) -> Result<bool, OpError> {
+    match get(state, sub, name).await {
+        Ok(_) => Ok(true),
+        Err(OpError::ResourceGroupNotFound(_)) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// One page of groups after the name key `after`, plus whether more follow.
+pub async fn list(
+    state: &AppState,
+    sub: SubscriptionId,
+    after: &str,
+    page: usize,
+) -> Result<(Vec<GroupRow>, bool), OpError> {
+    let mut conn = state.store.read().await?;
+    require_subscription(&mut conn, sub).await?;
+    let mut rows =
+        store::resource_groups::list_page(&mut conn, &sub.to_string(), after, page as i64 + 1)
+            .await?;
+    let more = rows.len() > page;
+    rows.truncate(page);
+    Ok((rows, more))
+}
+
+/// Deletes the group and everything in it in one transaction, each resource with its
+/// cleanup rules, and records the operation its poller will ask about. Returns the operation id.
+#[tracing::instrument(skip_all, fields(subscription = %sub, group = %name))]
+pub async fn delete(
+    state: &AppState,
+    sub: SubscriptionId,
+    name: &ResourceGroupName,
+) -> Result<String, OpError> {
+    let mut tx = state.store.begin_write().await?;
+    require_group(&mut tx, sub, name).await?;
+    store::resource_groups::delete_cascade(&mut tx, &sub.to_string(), &name.key()).await?;
+    let op = state.idgen.uuid().simple().to_string().to_uppercase();
+    store::operations::insert(
+        &mut tx,
+        &op,
+        &sub.to_string(),
+        "ResourceGroupDeletion",
+        &state.clock.now_text(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(op)
+}
+
+/// What a poll of an ARM operation learns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Poll {
+    Running,
+    Succeeded,
+}
+
+/// A poll of `/subscriptions/{s}/operationresults/{id}`: the first reports the operation as
+/// still running, later ones its result, so clients walk ARM's 202-then-200 path.
+pub async fn poll_operation(
+    state: &AppState,
+    sub: SubscriptionId,
+    id: &str,
+) -> Result<Poll, OpError> {
+    let mut tx = state.store.begin_write().await?;
+    let earlier =
+        store::operations::record_poll(&mut tx, &sub.to_string(), &id.to_uppercase()).await?;
+    tx.commit().await?;
+    match earlier {
+        None => Err(OpError::OperationNotFound(id.to_string())),
+        Some(0) => Ok(Poll::Running),
+        Some(_) => Ok(Poll::Succeeded),
+    }
+}

@@ -1,0 +1,71 @@
+//! What `serve` is told: where to listen, where the database and key material live.
+use std::path::{Path, PathBuf};
+
+/// Where the SQLite database lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database {
+    File(PathBuf),
+    /// `--db :memory:`: nothing survives the process.
+    Memory,
+}
+
+impl Database {
+    pub fn parse(raw: &str) -> Self {
+        if raw == ":memory:" {
+            Self::Memory
+        } else {
+            Self::File(PathBuf::from(raw))
+        }
+    }
+}
+
+/// Everything `Application::build` needs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub host: String,
+    /// HTTP port; 0 picks a free one (tests).
+    pub port: u16,
+    /// HTTPS port; 0 picks a free one (tests).
+    pub tls_port: u16,
+    pub database: Database,
+    /// A user's own certificate and key (PEM) instead of the generated ones.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    /// Where the CA certificate is written; by default beside the database.
+    pub ca_file: Option<PathBuf>,
+    /// Seed for reproducible GUIDs.
+    pub seed: Option<u64>,
+}
+
+impl Settings {
+    /// A server on free ports with its own database in `dir`.
+    pub fn for_tests(dir: &Path) -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 0,
+            tls_port: 0,
+            database: Database::File(dir.join("mi-sim.db")),
+            tls_cert: None,
+            tls_key: None,
+            ca_file: Some(dir.join("mi-sim-ca.pem")),
+            seed: None,
+        }
+    }
+
+    /// The CA file path: `--ca-file`, else `<db>.ca.pem` beside a file database, else the temp dir.
+    pub fn ca_path(&self) -> PathBuf {
+        if let Some(p) = &self.ca_file {
+            return p.clone();
+        }
+        match &self.database {
+            Database::File(db) => {
+                let mut name = db.file_name().unwrap_or_default().to_os_string();
+                name.push(".ca.pem");
+                db.with_file_name(name)
+            }
+            Database::Memory => {
+                std::env::temp_dir().join(format!("mi-sim-{}-ca.pem", std::process::id()))
+            }
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! Builds the application from settings: opens and migrates the database, bootstraps, sets up
+//! TLS, binds HTTP and HTTPS (port 0 picks free ports, which `port()` and `tls_port()` report).
+use crate::http::{self, middleware};
+use crate::settings::Settings;
+use crate::state::AppState;
+use crate::{clock::Clock, idgen::IdGen, ops, store, tls};
+use actix_web::dev::Server;
+use actix_web::{middleware::from_fn, web, App, HttpServer};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use utoipa_actix_web::AppExt;
+
+/// Why the application could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("TLS: {0}")]
+    Tls(#[from] tls::TlsError),
+    #[error("cannot bind or write: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A built, bound, not yet running mi-sim.
+pub struct Application {
+    port: u16,
+    tls_port: u16,
+    ca_file: Option<PathBuf>,
+    server: Server,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> Result<Self, StartError> {
+        let store = store::connect::connect(&settings.database).await?;
+        let idgen = settings.seed.map_or_else(IdGen::random, IdGen::seeded);
+        let state = web::Data::new(AppState {
+            store,
+            clock: Clock,
+            idgen,
+        });
+        ops::bootstrap::bootstrap(&state).await?;
+
+        let tls = match (&settings.tls_cert, &settings.tls_key) {
+            (Some(cert), Some(key)) => tls::from_files(cert, key)?,
+            _ => tls::generated(&state.store, &state.clock.now_text()).await?,
+        };
+        let ca_file = match &tls.ca_pem {
+            Some(pem) => {
+                let path = settings.ca_path();
+                std::fs::write(&path, pem)?;
+                Some(path)
+            }
+            None => None,
+        };
+
+        let listener = TcpListener::bind((settings.host.as_str(), settings.port))?;
+        let tls_listener = TcpListener::bind((settings.host.as_str(), settings.tls_port))?;
+        let (port, tls_port) = (
+            listener.local_addr()?.port(),
+            tls_listener.local_addr()?.port(),
+        );
+        let doc = web::Data::new(http::openapi());
+
+        let server = HttpServer::new(move || {
+            let (app, _) = App::new()
+                .into_utoipa_app()
+                .app_data(state.clone())
+                .app_data(http::json_config())
+                .app_data(http::query_config())
+                .configure(http::routes)
+                .split_for_parts();
+            app.app_data(doc.clone())
+                .route("/openapi.json", web::get().to(http::openapi_json))
+                .default_service(web::to(http::not_found))
+                .wrap(from_fn(middleware::normalize_path))
+                .wrap(from_fn(middleware::arm_headers))
+        })
+        .listen(listener)?
+        .listen_rustls_0_23(tls_listener, tls.config)?
+        .disable_signals()
+        .shutdown_timeout(1)
+        .run();
+        Ok(Self {
+            port,
+            tls_port,
+            ca_file,
+            server,
+        })
+    }
+
+    /// The HTTP port actually bound.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The HTTPS port actually bound.
+    pub fn tls_port(&self) -> u16 {
+        self.tls_port
+    }
+
+    /// Where the CA certificate was written, when mi-sim generated it.
+    pub fn ca_file(&self) -> Option<&PathBuf> {
+        self.ca_file.as_ref()
+    }
+
+    /// Serves until the server stops (ctrl-c in `serve`, dropped task in tests).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+
+    /// A handle to stop the server.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+}

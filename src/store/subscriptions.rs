@@ -1,0 +1,56 @@
+//! Subscriptions and the tenant each trusts.
+use sqlx::SqliteConnection;
+
+/// A subscription as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SubscriptionRow {
+    pub id: String,
+    pub display_name: String,
+    pub tenant_id: String,
+    pub state: String,
+}
+
+pub async fn get(
+    conn: &mut SqliteConnection,
+    id: &str,
+) -> Result<Option<SubscriptionRow>, sqlx::Error> {
+    sqlx::query_as("select id, display_name, tenant_id, state from subscriptions where id = ?1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+pub async fn list(conn: &mut SqliteConnection) -> Result<Vec<SubscriptionRow>, sqlx::Error> {
+    sqlx::query_as(
+        "select id, display_name, tenant_id, state from subscriptions order by created_at, id",
+    )
+    .fetch_all(conn)
+    .await
+}
+
+pub async fn insert(
+    conn: &mut SqliteConnection,
+    s: &SubscriptionRow,
+    now: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("insert into subscriptions (id, display_name, tenant_id, state, created_at) values (?1, ?2, ?3, ?4, ?5)")
+        .bind(&s.id)
+        .bind(&s.display_name)
+        .bind(&s.tenant_id)
+        .bind(&s.state)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Changes the name and the trusted tenant. Principals keep their own tenant (R11 is derived).
+pub async fn update(conn: &mut SqliteConnection, s: &SubscriptionRow) -> Result<(), sqlx::Error> {
+    sqlx::query("update subscriptions set display_name = ?2, tenant_id = ?3 where id = ?1")
+        .bind(&s.id)
+        .bind(&s.display_name)
+        .bind(&s.tenant_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
