@@ -1,7 +1,7 @@
 //! User-assigned identities (R4, R5).
 use super::resource_groups::{require_group, require_subscription};
 use super::{Caller, OpError, Written};
-use crate::domain::identity::{user_assigned_identity_id, user_assigned_principal};
+use crate::domain::identity::{user_assigned_identity_id, user_assigned_principal, NewPrincipal};
 use crate::domain::{IdentityName, ResourceGroupName, SubscriptionId, Tags, TenantId};
 use crate::state::AppState;
 use crate::store::{self, identities::IdentityRow};
@@ -62,69 +62,138 @@ pub async fn create_or_update(
     spec: IdentitySpec,
     caller: &Caller,
 ) -> Result<(IdentityRow, Written), OpError> {
+    if let Some(created) = try_create(state, r, &spec, caller).await? {
+        return Ok((created, Written::Created));
+    }
+    create_or_update_in_transaction(state, r, spec, caller).await
+}
+
+/// The common case, a new identity, decided on a snapshot read beside the writer and written
+/// as one batch if the facts still hold (`store::identities::create_if_unchanged`). `None`
+/// when the identity exists, something is missing, or the state changed: the transactional
+/// path then decides and answers.
+async fn try_create(
+    state: &AppState,
+    r: &IdentityRef,
+    spec: &IdentitySpec,
+    caller: &Caller,
+) -> Result<Option<IdentityRow>, OpError> {
+    let scope = store::identities::put_scope(
+        &mut *state.store.read().await?,
+        &r.sub(),
+        &r.group.key(),
+        &r.name.key(),
+    )
+    .await?;
+    let Some(scope) = scope else { return Ok(None) };
+    let (Some(group), None) = (scope.group_name, scope.identity) else {
+        return Ok(None);
+    };
+    let (row, principal) = new_identity(
+        state,
+        r,
+        spec.clone(),
+        caller,
+        group,
+        scope.subscription_tenant,
+    )?;
+    let created =
+        store::identities::create_if_unchanged(&mut *state.store.writer().await?, &row, &principal)
+            .await?;
+    Ok(created.then_some(row))
+}
+
+/// R4: the identity row and its principal, in the tenant the subscription trusts now.
+fn new_identity(
+    state: &AppState,
+    r: &IdentityRef,
+    spec: IdentitySpec,
+    caller: &Caller,
+    group: String,
+    subscription_tenant: String,
+) -> Result<(IdentityRow, NewPrincipal), OpError> {
+    let now = state.clock.now_text();
+    let tenant = TenantId::parse(&subscription_tenant)
+        .map_err(|e| OpError::Internal(sqlx::Error::Decode(e.into())))?;
+    let id = user_assigned_identity_id(r.subscription, &group, r.name.as_str());
+    let principal =
+        user_assigned_principal(tenant, &id, &r.name, state.idgen.uuid(), state.idgen.uuid());
+    let row = IdentityRow {
+        subscription_id: r.sub(),
+        resource_group: group,
+        name: r.name.to_string(),
+        location: spec.location.unwrap_or_default().to_string(),
+        tags: Json(spec.tags.map(|t| t.as_map().clone()).unwrap_or_default()),
+        tenant_id: subscription_tenant,
+        principal_id: principal.object_id.hyphenated().to_string(),
+        client_id: principal.app_id.hyphenated().to_string(),
+        isolation_scope: spec.isolation_scope.unwrap_or_else(|| "None".into()),
+        created_at: now.clone(),
+        created_by: caller.name.clone(),
+        created_by_type: caller.kind.to_string(),
+        modified_at: now,
+        modified_by: caller.name.clone(),
+        modified_by_type: caller.kind.to_string(),
+    };
+    Ok((row, principal))
+}
+
+/// The PUT in one transaction: updates, errors, and creates that lost a race.
+async fn create_or_update_in_transaction(
+    state: &AppState,
+    r: &IdentityRef,
+    spec: IdentitySpec,
+    caller: &Caller,
+) -> Result<(IdentityRow, Written), OpError> {
     let now = state.clock.now_text();
     let location = spec.location.unwrap_or_default().to_string();
-    let tags = Json(spec.tags.map(|t| t.as_map().clone()).unwrap_or_default());
+    let tags = Json(
+        spec.tags
+            .as_ref()
+            .map(|t| t.as_map().clone())
+            .unwrap_or_default(),
+    );
     let mut tx = state.store.begin_write().await?;
-    let result =
-        match store::identities::get(&mut tx, &r.sub(), &r.group.key(), &r.name.key()).await? {
-            Some(existing) => {
-                if existing.location != location {
-                    return Err(OpError::ResourceLocationConflict {
-                        name: r.name.to_string(),
-                        group: r.group.to_string(),
-                        existing: existing.location,
-                        requested: location,
-                    });
-                }
-                let row = IdentityRow {
-                    tags,
-                    isolation_scope: spec
-                        .isolation_scope
-                        .unwrap_or(existing.isolation_scope.clone()),
-                    modified_at: now,
-                    modified_by: caller.name.clone(),
-                    modified_by_type: caller.kind.to_string(),
-                    ..existing
-                };
-                store::identities::update(&mut tx, &row).await?;
-                (row, Written::Updated)
-            }
-            None => {
-                let group = require_group(&mut tx, r.subscription, &r.group).await?;
-                let sub = require_subscription(&mut tx, r.subscription).await?;
-                let tenant = TenantId::parse(&sub.tenant_id)
-                    .map_err(|e| OpError::Internal(sqlx::Error::Decode(e.into())))?;
-                let id = user_assigned_identity_id(r.subscription, &group.name, r.name.as_str());
-                let principal = user_assigned_principal(
-                    tenant,
-                    &id,
-                    &r.name,
-                    state.idgen.uuid(),
-                    state.idgen.uuid(),
-                );
-                store::principals::insert(&mut tx, &principal, &now).await?;
-                let row = IdentityRow {
-                    subscription_id: r.sub(),
-                    resource_group: group.name,
+    let scope = store::identities::put_scope(&mut tx, &r.sub(), &r.group.key(), &r.name.key())
+        .await?
+        .ok_or_else(|| OpError::SubscriptionNotFound(r.sub()))?;
+    let group = scope
+        .group_name
+        .ok_or_else(|| OpError::ResourceGroupNotFound(r.group.to_string()))?;
+    let result = match scope.identity {
+        Some(existing) => {
+            if existing.location != location {
+                return Err(OpError::ResourceLocationConflict {
                     name: r.name.to_string(),
-                    location,
-                    tags,
-                    tenant_id: sub.tenant_id,
-                    principal_id: principal.object_id.hyphenated().to_string(),
-                    client_id: principal.app_id.hyphenated().to_string(),
-                    isolation_scope: spec.isolation_scope.unwrap_or_else(|| "None".into()),
-                    created_at: now.clone(),
-                    created_by: caller.name.clone(),
-                    created_by_type: caller.kind.to_string(),
-                    modified_at: now,
-                    modified_by: caller.name.clone(),
-                    modified_by_type: caller.kind.to_string(),
-                };
-                store::identities::insert(&mut tx, &row).await?;
-                (row, Written::Created)
+                    group: r.group.to_string(),
+                    existing: existing.location,
+                    requested: location,
+                });
             }
-        };
+            let row = IdentityRow {
+                tags,
+                isolation_scope: spec
+                    .isolation_scope
+                    .unwrap_or(existing.isolation_scope.clone()),
+                modified_at: now,
+                modified_by: caller.name.clone(),
+                modified_by_type: caller.kind.to_string(),
+                ..existing
+            };
+            store::identities::update(&mut tx, &row).await?;
+            (row, Written::Updated)
+        }
+        None => {
+            let (row, principal) =
+                new_identity(state, r, spec, caller, group, scope.subscription_tenant)?;
+            if !store::identities::insert_with_principal(&mut tx, &row, &principal).await? {
+                return Err(OpError::Internal(sqlx::Error::Protocol(
+                    "the subscription changed inside a write transaction".into(),
+                )));
+            }
+            (row, Written::Created)
+        }
+    };
     tx.commit().await?;
     Ok(result)
 }

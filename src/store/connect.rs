@@ -34,6 +34,7 @@ pub async fn connect(database: &Database) -> Result<Store, sqlx::Error> {
             // One connection is the whole in-memory database; readers share it.
             let pool = SqlitePoolOptions::new()
                 .max_connections(1)
+                .test_before_acquire(false)
                 .idle_timeout(None)
                 .max_lifetime(None)
                 .connect_with(SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true))

@@ -30,6 +30,11 @@ impl Store {
         self.write.begin().await
     }
 
+    /// The writer connection itself, for a write sent as one batch (see `identities::create_if_unchanged`).
+    pub async fn writer(&self) -> Result<PoolConnection<Sqlite>, sqlx::Error> {
+        self.write.acquire().await
+    }
+
     /// A connection for reads that need no transaction.
     pub async fn read(&self) -> Result<PoolConnection<Sqlite>, sqlx::Error> {
         self.read.acquire().await
@@ -49,6 +54,11 @@ pub async fn clear_state(conn: &mut SqliteConnection) -> Result<(), sqlx::Error>
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// True when the error is the violation of any constraint (unique, primary key, foreign key).
+pub fn is_constraint_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation() || d.is_foreign_key_violation() || d.is_check_violation())
 }
 
 /// True when the error is the violation of a unique or primary-key constraint.

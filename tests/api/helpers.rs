@@ -1,0 +1,198 @@
+//! Spawns a real mi-sim (port 0, its own database) per test and talks to it over HTTP.
+use mi_sim::ops::bootstrap::{DEFAULT_SUBSCRIPTION_ID, DEFAULT_TENANT_ID};
+use mi_sim::settings::Settings;
+use mi_sim::startup::Application;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use std::sync::LazyLock;
+use tempfile::TempDir;
+
+static TRACING: LazyLock<()> = LazyLock::new(|| {
+    if std::env::var("TEST_LOG").is_ok() {
+        mi_sim::telemetry::init("info");
+    }
+});
+
+pub const RG_API: &str = "2021-04-01";
+pub const MSI_API: &str = "2023-01-31";
+
+/// A running mi-sim and a client for it.
+pub struct TestApp {
+    pub address: String,
+    pub tls_address: String,
+    pub client: reqwest::Client,
+    pub sub: String,
+    pub tenant: String,
+    pub dir: TempDir,
+    handle: actix_web::dev::ServerHandle,
+}
+
+/// A response: status, headers and the body as JSON (`Null` when empty).
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// `error.code` of an ARM error body.
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_in(tempfile::tempdir().expect("temp dir")).await
+}
+
+/// Spawns mi-sim on a database directory (reused across restarts by the persistence tests).
+pub async fn spawn_app_in(dir: TempDir) -> TestApp {
+    LazyLock::force(&TRACING);
+    let app = Application::build(Settings::for_tests(dir.path()))
+        .await
+        .expect("mi-sim builds");
+    let (port, tls_port) = (app.port(), app.tls_port());
+    let handle = app.handle();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        tls_address: format!("https://localhost:{tls_port}"),
+        client: reqwest::Client::new(),
+        sub: DEFAULT_SUBSCRIPTION_ID.to_string(),
+        tenant: DEFAULT_TENANT_ID.to_string(),
+        dir,
+        handle,
+    }
+}
+
+impl TestApp {
+    /// Stops the server and hands back its directory, for a restart.
+    pub async fn stop(self) -> TempDir {
+        self.handle.stop(true).await;
+        self.dir
+    }
+
+    pub fn ca_path(&self) -> std::path::PathBuf {
+        self.dir.path().join("mi-sim-ca.pem")
+    }
+
+    /// Sends a request to a path (relative to the server) or an absolute URL.
+    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Resp {
+        let url = if path.starts_with("http") {
+            path.to_string()
+        } else {
+            format!("{}{path}", self.address)
+        };
+        let mut req = self.client.request(method, url);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        read(req.send().await.expect("request sent")).await
+    }
+
+    /// Sends raw bytes as the body.
+    pub async fn call_raw(&self, method: Method, path: &str, body: Vec<u8>) -> Resp {
+        let req = self
+            .client
+            .request(method, format!("{}{path}", self.address))
+            .header("content-type", "application/json")
+            .body(body);
+        read(req.send().await.expect("request sent")).await
+    }
+
+    pub fn group_path(&self, rg: &str) -> String {
+        format!(
+            "/subscriptions/{}/resourceGroups/{rg}?api-version={RG_API}",
+            self.sub
+        )
+    }
+
+    pub fn identity_path(&self, rg: &str, name: &str) -> String {
+        format!(
+            "/subscriptions/{}/resourceGroups/{rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}?api-version={MSI_API}",
+            self.sub
+        )
+    }
+
+    pub async fn put_group(&self, rg: &str) -> Resp {
+        self.call(
+            Method::PUT,
+            &self.group_path(rg),
+            Some(json!({"location": "westeurope"})),
+        )
+        .await
+    }
+
+    pub async fn get_group(&self, rg: &str) -> Resp {
+        self.call(Method::GET, &self.group_path(rg), None).await
+    }
+
+    pub async fn put_identity(&self, rg: &str, name: &str) -> Resp {
+        self.call(
+            Method::PUT,
+            &self.identity_path(rg, name),
+            Some(json!({"location": "westeurope"})),
+        )
+        .await
+    }
+
+    pub async fn get_identity(&self, rg: &str, name: &str) -> Resp {
+        self.call(Method::GET, &self.identity_path(rg, name), None)
+            .await
+    }
+
+    /// The service principals of a tenant, from the control API.
+    pub async fn principals(&self, tenant: &str) -> Vec<Value> {
+        let r = self
+            .call(
+                Method::GET,
+                &format!("/simulator/tenants/{tenant}/servicePrincipals"),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        r.body["value"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// Creates a tenant and returns its id.
+    pub async fn create_tenant(&self) -> String {
+        let r = self
+            .call(Method::POST, "/simulator/tenants", Some(json!({})))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        r.body["tenantId"].as_str().expect("tenantId").to_string()
+    }
+
+    /// Points the default subscription at another tenant.
+    pub async fn move_subscription_to(&self, tenant: &str) {
+        let r = self
+            .call(
+                Method::PUT,
+                &format!("/simulator/subscriptions/{}", self.sub),
+                Some(json!({"tenantId": tenant})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+}
+
+async fn read(resp: reqwest::Response) -> Resp {
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let bytes = resp.bytes().await.expect("body read");
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+    };
+    Resp {
+        status,
+        headers,
+        body,
+    }
+}

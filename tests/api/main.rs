@@ -1,0 +1,9 @@
+//! One integration-test binary (one link on 2 cores); each module is a topic.
+mod arm_conventions;
+mod clients;
+mod helpers;
+mod identities;
+mod persistence;
+mod resource_groups;
+mod simulator;
+mod subscriptions;

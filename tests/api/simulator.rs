@@ -1,0 +1,189 @@
+//! The control API under /simulator: tenants, subscriptions, service principals, reset.
+use crate::helpers::spawn_app;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+#[tokio::test]
+async fn simulator_creates_tenants_with_given_or_generated_ids() {
+    let app = spawn_app().await;
+    let r = app.call(Method::POST, "/simulator/tenants", Some(json!({"tenantId": "33333333-3333-4333-8333-333333333333", "displayName": "Contoso"}))).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    assert_eq!(r.body["tenantId"], "33333333-3333-4333-8333-333333333333");
+    assert_eq!(r.body["displayName"], "Contoso");
+    let generated = app.create_tenant().await;
+    let list = app.call(Method::GET, "/simulator/tenants", None).await;
+    let ids: Vec<&str> = list.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["tenantId"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            app.tenant.as_str(),
+            "33333333-3333-4333-8333-333333333333",
+            generated.as_str()
+        ]
+    );
+}
+
+#[tokio::test]
+async fn simulator_bad_tenant_requests_get_errors_and_change_nothing() {
+    let app = spawn_app().await;
+    let dup = app
+        .call(
+            Method::POST,
+            "/simulator/tenants",
+            Some(json!({"tenantId": app.tenant})),
+        )
+        .await;
+    assert_eq!(
+        (dup.status, dup.code()),
+        (StatusCode::CONFLICT, "TenantAlreadyExists")
+    );
+    let bad = app
+        .call(
+            Method::POST,
+            "/simulator/tenants",
+            Some(json!({"tenantId": "nope"})),
+        )
+        .await;
+    assert_eq!(
+        (bad.status, bad.code()),
+        (StatusCode::BAD_REQUEST, "InvalidTenantId")
+    );
+    let typed = app
+        .call(
+            Method::POST,
+            "/simulator/tenants",
+            Some(json!({"displayName": 5})),
+        )
+        .await;
+    assert_eq!(
+        (typed.status, typed.code()),
+        (StatusCode::BAD_REQUEST, "InvalidRequestContent")
+    );
+    let list = app.call(Method::GET, "/simulator/tenants", None).await;
+    assert_eq!(list.body["value"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn simulator_put_subscription_creates_then_moves_it_between_tenants() {
+    let app = spawn_app().await;
+    let t2 = app.create_tenant().await;
+    let path = "/simulator/subscriptions/44444444-4444-4444-8444-444444444444";
+    let r = app
+        .call(
+            Method::PUT,
+            path,
+            Some(json!({"tenantId": app.tenant, "displayName": "Dev"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.body["displayName"], "Dev");
+    let r = app
+        .call(Method::PUT, path, Some(json!({"tenantId": t2})))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["tenantId"], t2);
+    assert_eq!(
+        r.body["displayName"], "Dev",
+        "the name is kept when not given"
+    );
+    let arm = app
+        .call(
+            Method::GET,
+            "/subscriptions/44444444-4444-4444-8444-444444444444?api-version=2022-12-01",
+            None,
+        )
+        .await;
+    assert_eq!(arm.body["tenantId"], t2);
+
+    let unknown = app
+        .call(
+            Method::PUT,
+            path,
+            Some(json!({"tenantId": "55555555-5555-4555-8555-555555555555"})),
+        )
+        .await;
+    assert_eq!(
+        (unknown.status, unknown.code()),
+        (StatusCode::NOT_FOUND, "TenantNotFound")
+    );
+    let missing = app.call(Method::PUT, path, Some(json!({}))).await;
+    assert_eq!(
+        (missing.status, missing.code()),
+        (StatusCode::BAD_REQUEST, "InvalidRequestContent")
+    );
+    let arm = app
+        .call(
+            Method::GET,
+            "/subscriptions/44444444-4444-4444-8444-444444444444?api-version=2022-12-01",
+            None,
+        )
+        .await;
+    assert_eq!(arm.body["tenantId"], t2, "refused requests changed nothing");
+}
+
+#[tokio::test]
+async fn simulator_service_principals_of_an_unknown_tenant_is_not_found() {
+    let app = spawn_app().await;
+    let r = app
+        .call(
+            Method::GET,
+            "/simulator/tenants/55555555-5555-4555-8555-555555555555/servicePrincipals",
+            None,
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::NOT_FOUND, "TenantNotFound")
+    );
+}
+
+#[tokio::test]
+async fn simulator_reset_returns_to_the_bootstrapped_state_and_keeps_the_ca() {
+    let app = spawn_app().await;
+    let ca_before = std::fs::read(app.ca_path()).unwrap();
+    let other = app.create_tenant().await;
+    app.put_group("rg1").await;
+    app.put_identity("rg1", "id1").await;
+    app.move_subscription_to(&other).await;
+
+    let r = app.call(Method::POST, "/simulator/reset", None).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+
+    let tenants = app.call(Method::GET, "/simulator/tenants", None).await;
+    assert_eq!(tenants.body["value"].as_array().unwrap().len(), 1);
+    assert_eq!(tenants.body["value"][0]["tenantId"], app.tenant);
+    let sub = app
+        .call(
+            Method::GET,
+            &format!("/subscriptions/{}?api-version=2022-12-01", app.sub),
+            None,
+        )
+        .await;
+    assert_eq!(
+        sub.body["tenantId"], app.tenant,
+        "the default subscription trusts the default tenant again"
+    );
+    assert_eq!(app.get_group("rg1").await.status, StatusCode::NOT_FOUND);
+    assert!(app.principals(&app.tenant.clone()).await.is_empty());
+
+    // The same CA still signs the HTTPS listener.
+    let ca = reqwest::Certificate::from_pem(&ca_before).unwrap();
+    let client = reqwest::Client::builder()
+        .add_root_certificate(ca)
+        .build()
+        .unwrap();
+    let r = client
+        .get(format!(
+            "{}/subscriptions?api-version=2022-12-01",
+            app.tls_address
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+}

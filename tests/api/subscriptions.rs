@@ -1,0 +1,189 @@
+//! Subscriptions, tenants, locations, providers.
+use crate::helpers::{spawn_app, RG_API};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+const SUB_API: &str = "2022-12-01";
+
+#[tokio::test]
+async fn subscriptions_list_and_get_show_the_bootstrapped_subscription_and_its_tenant() {
+    let app = spawn_app().await;
+    let list = app
+        .call(
+            Method::GET,
+            &format!("/subscriptions?api-version={SUB_API}"),
+            None,
+        )
+        .await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert_eq!(list.body["value"].as_array().unwrap().len(), 1);
+    let one = app
+        .call(
+            Method::GET,
+            &format!("/subscriptions/{}?api-version={SUB_API}", app.sub),
+            None,
+        )
+        .await;
+    assert_eq!(one.status, StatusCode::OK);
+    assert_eq!(one.body, list.body["value"][0]);
+    assert_eq!(one.body["id"], format!("/subscriptions/{}", app.sub));
+    assert_eq!(one.body["subscriptionId"], app.sub);
+    assert_eq!(one.body["tenantId"], app.tenant);
+    assert_eq!(one.body["state"], "Enabled");
+    assert_eq!(one.body["subscriptionPolicies"]["spendingLimit"], "Off");
+}
+
+#[tokio::test]
+async fn subscriptions_get_of_unknown_or_malformed_ids_gets_arm_errors() {
+    let app = spawn_app().await;
+    let r = app
+        .call(
+            Method::GET,
+            &format!("/subscriptions/99999999-9999-4999-8999-999999999999?api-version={SUB_API}"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::NOT_FOUND, "SubscriptionNotFound")
+    );
+    assert_eq!(
+        r.body["error"]["message"],
+        "The subscription '99999999-9999-4999-8999-999999999999' could not be found."
+    );
+    let r = app
+        .call(
+            Method::GET,
+            &format!("/subscriptions/abc?api-version={SUB_API}"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::BAD_REQUEST, "InvalidSubscriptionId")
+    );
+    let r = app
+        .call(
+            Method::GET,
+            &format!("/subscriptions/{}?api-version=2001-01-01", app.sub),
+            None,
+        )
+        .await;
+    assert_eq!(r.code(), "InvalidApiVersionParameter");
+}
+
+#[tokio::test]
+async fn tenants_list_shows_every_tenant() {
+    let app = spawn_app().await;
+    let other = app.create_tenant().await;
+    let r = app
+        .call(
+            Method::GET,
+            &format!("/tenants?api-version={SUB_API}"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let ids: Vec<&str> = r.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["tenantId"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [app.tenant.as_str(), other.as_str()]);
+    let first = &r.body["value"][0];
+    assert_eq!(first["id"], format!("/tenants/{}", app.tenant));
+    assert_eq!(first["tenantCategory"], "Home");
+    assert_eq!(first["defaultDomain"], first["domains"][0]);
+}
+
+#[tokio::test]
+async fn subscriptions_list_locations_shows_regions() {
+    let app = spawn_app().await;
+    let r = app
+        .call(
+            Method::GET,
+            &format!("/subscriptions/{}/locations?api-version={SUB_API}", app.sub),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let westeurope = r.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["name"] == "westeurope")
+        .expect("westeurope");
+    assert_eq!(westeurope["displayName"], "West Europe");
+    assert_eq!(
+        westeurope["id"],
+        format!("/subscriptions/{}/locations/westeurope", app.sub)
+    );
+    assert_eq!(westeurope["type"], "Region");
+}
+
+#[tokio::test]
+async fn providers_are_registered_with_their_types_and_api_versions() {
+    let app = spawn_app().await;
+    let r = app
+        .call(
+            Method::GET,
+            &format!("/subscriptions/{}/providers?api-version={RG_API}", app.sub),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let msi = r.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["namespace"] == "Microsoft.ManagedIdentity")
+        .expect("MSI listed");
+    assert_eq!(msi["registrationState"], "Registered");
+    let uai = msi["resourceTypes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["resourceType"] == "userAssignedIdentities")
+        .unwrap();
+    assert!(uai["apiVersions"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("2024-11-30")));
+    assert_eq!(uai["defaultApiVersion"], "2026-04-30");
+
+    let one = app
+        .call(
+            Method::GET,
+            &format!(
+                "/subscriptions/{}/providers/microsoft.managedidentity?api-version={RG_API}",
+                app.sub
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(one.status, StatusCode::OK);
+    assert_eq!(
+        one.body["id"],
+        format!(
+            "/subscriptions/{}/providers/Microsoft.ManagedIdentity",
+            app.sub
+        )
+    );
+    let reg = app.call(Method::POST, &format!("/subscriptions/{}/providers/Microsoft.ManagedIdentity/register?api-version={RG_API}", app.sub), None).await;
+    assert_eq!(reg.body, one.body);
+    let unknown = app
+        .call(
+            Method::GET,
+            &format!(
+                "/subscriptions/{}/providers/Microsoft.Nope?api-version={RG_API}",
+                app.sub
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (unknown.status, unknown.code()),
+        (StatusCode::NOT_FOUND, "InvalidResourceNamespace")
+    );
+}

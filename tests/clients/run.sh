@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs the client suite: real Azure SDKs against a running mi-sim over HTTPS.
+# Makes (once) the pinned venv in target/py-venv, then runs pytest.
+# Needs MI_SIM_HTTPS (https://localhost:PORT), MI_SIM_HTTP and MI_SIM_CA (the CA PEM) in the
+# environment; the Rust test tests/api/clients.rs sets them for a mi-sim it spawned.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+venv=${MI_SIM_VENV:-$root/target/py-venv}
+if ! cmp -s "$here/requirements.txt" "$venv/.requirements" 2>/dev/null; then
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$here/requirements.txt"
+  cp "$here/requirements.txt" "$venv/.requirements"
+fi
+# Trust mi-sim's CA (the SDKs use requests, which reads this variable).
+export REQUESTS_CA_BUNDLE=$MI_SIM_CA SSL_CERT_FILE=$MI_SIM_CA
+cd "$here"
+exec "$venv/bin/python" -m pytest -q -p no:cacheprovider "$@"
