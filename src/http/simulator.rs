@@ -54,9 +54,14 @@ pub struct NewTenant {
 #[post("/tenants")]
 pub async fn create_tenant(
     state: web::Data<AppState>,
-    body: Option<web::Json<NewTenant>>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ArmError> {
-    let body = body.map(web::Json::into_inner).unwrap_or_default();
+    // Both fields are optional, so an empty body is a valid request; anything else must parse.
+    let body: NewTenant = if body.iter().all(u8::is_ascii_whitespace) {
+        NewTenant::default()
+    } else {
+        serde_json::from_slice(&body).map_err(ArmError::invalid_request_content)?
+    };
     let id = body.tenant_id.as_deref().map(TenantId::parse).transpose()?;
     let tenant = ops::create_tenant(&state, id, body.display_name).await?;
     Ok(json(StatusCode::CREATED, &SimTenant::from(tenant)))

@@ -75,7 +75,7 @@ async fn arm_every_response_carries_request_ids_and_rate_limit_headers_errors_in
     let cases = [
         (
             Method::GET,
-            format!("/subscriptions?api-version=2022-12-01"),
+            "/subscriptions?api-version=2022-12-01".to_string(),
             "x-ms-ratelimit-remaining-subscription-reads",
         ),
         (
@@ -351,4 +351,11 @@ async fn arm_openapi_document_lists_every_surface() {
     ] {
         assert!(paths.contains_key(p), "{p} is missing from the OpenAPI document");
     }
+}
+
+#[test]
+fn openapi_document_checked_in_matches_the_generated_one() {
+    let generated = serde_json::to_string_pretty(&mi_sim::http::openapi()).unwrap() + "\n";
+    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json")).unwrap();
+    assert!(generated == committed, "openapi/openapi.json is stale: run `cargo run -- openapi > openapi/openapi.json`");
 }

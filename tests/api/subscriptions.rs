@@ -150,7 +150,10 @@ async fn providers_are_registered_with_their_types_and_api_versions() {
         .as_array()
         .unwrap()
         .contains(&json!("2024-11-30")));
-    assert_eq!(uai["defaultApiVersion"], "2026-04-30");
+    assert_eq!(
+        uai["defaultApiVersion"], "2026-05-31",
+        "the newest stable version"
+    );
 
     let one = app
         .call(
