@@ -356,6 +356,11 @@ async fn arm_openapi_document_lists_every_surface() {
 #[test]
 fn openapi_document_checked_in_matches_the_generated_one() {
     let generated = serde_json::to_string_pretty(&mi_sim::http::openapi()).unwrap() + "\n";
-    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json")).unwrap();
-    assert!(generated == committed, "openapi/openapi.json is stale: run `cargo run -- openapi > openapi/openapi.json`");
+    let committed =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json"))
+            .unwrap();
+    assert!(
+        generated == committed,
+        "openapi/openapi.json is stale: run `cargo run -- openapi > openapi/openapi.json`"
+    );
 }
