@@ -155,6 +155,14 @@ impl FromRequest for CallerInfo {
     }
 }
 
+/// Path of a subscription (or of a collection directly under it).
+#[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Path, rename_all = "camelCase")]
+pub struct SubscriptionPath {
+    pub subscription_id: String,
+}
+
 /// `$skiptoken` and `$top` of a list request.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -2,6 +2,7 @@
 //! tenant, move a subscription to another tenant, see the principals of a tenant, reset).
 use crate::domain::{SubscriptionId, TenantId};
 use crate::http::error::{ArmError, ArmErrorResponse};
+use crate::http::extract::SubscriptionPath;
 use crate::http::json;
 use crate::ops::{bootstrap, directory as ops, Written};
 use crate::state::AppState;
@@ -110,14 +111,6 @@ pub struct PutSubscription {
     /// An existing tenant (see `POST /simulator/tenants`).
     tenant_id: String,
     display_name: Option<String>,
-}
-
-/// Path of a subscription.
-#[derive(Deserialize, IntoParams)]
-#[serde(rename_all = "camelCase")]
-#[into_params(parameter_in = Path, rename_all = "camelCase")]
-pub struct SubscriptionPath {
-    subscription_id: String,
 }
 
 /// Create a subscription (201), or change its name and the tenant it trusts (200). Identities

@@ -252,7 +252,7 @@ pub async fn list_by_group(
 ) -> Result<(Vec<IdentityRow>, bool), OpError> {
     let mut conn = state.store.read().await?;
     require_group(&mut conn, sub, group).await?;
-    let mut rows = store::identities::list_by_group_page(
+    let rows = store::identities::list_by_group_page(
         &mut conn,
         &sub.to_string(),
         &group.key(),
@@ -260,9 +260,7 @@ pub async fn list_by_group(
         page as i64 + 1,
     )
     .await?;
-    let more = rows.len() > page;
-    rows.truncate(page);
-    Ok((rows, more))
+    Ok(super::into_page(rows, page))
 }
 
 /// One page of a subscription's identities after the (group key, name key) pair `after`.
@@ -274,14 +272,12 @@ pub async fn list_by_subscription(
 ) -> Result<(Vec<IdentityRow>, bool), OpError> {
     let mut conn = state.store.read().await?;
     require_subscription(&mut conn, sub).await?;
-    let mut rows = store::identities::list_by_subscription_page(
+    let rows = store::identities::list_by_subscription_page(
         &mut conn,
         &sub.to_string(),
         after,
         page as i64 + 1,
     )
     .await?;
-    let more = rows.len() > page;
-    rows.truncate(page);
-    Ok((rows, more))
+    Ok(super::into_page(rows, page))
 }

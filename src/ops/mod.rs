@@ -51,3 +51,11 @@ pub enum Written {
     Created,
     Updated,
 }
+
+/// Splits rows fetched with a limit of `page + 1` into one page and whether more follow, so a
+/// list needs one query per page and no count.
+pub(crate) fn into_page<T>(mut rows: Vec<T>, page: usize) -> (Vec<T>, bool) {
+    let more = rows.len() > page;
+    rows.truncate(page);
+    (rows, more)
+}

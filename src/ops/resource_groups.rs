@@ -142,12 +142,10 @@ pub async fn list(
 ) -> Result<(Vec<GroupRow>, bool), OpError> {
     let mut conn = state.store.read().await?;
     require_subscription(&mut conn, sub).await?;
-    let mut rows =
+    let rows =
         store::resource_groups::list_page(&mut conn, &sub.to_string(), after, page as i64 + 1)
             .await?;
-    let more = rows.len() > page;
-    rows.truncate(page);
-    Ok((rows, more))
+    Ok(super::into_page(rows, page))
 }
 
 /// Deletes the group and everything in it in one transaction, each resource with its

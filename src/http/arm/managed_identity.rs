@@ -6,7 +6,8 @@ use crate::domain::names::name_key;
 use crate::domain::{IdentityName, ResourceGroupName, SubscriptionId, Tags};
 use crate::http::error::{ArmError, ArmErrorResponse};
 use crate::http::extract::{
-    next_link, ApiVersion, ApiVersionParam, CallerInfo, ListQuery, UserAssignedIdentities,
+    next_link, ApiVersion, ApiVersionParam, CallerInfo, ListQuery, SubscriptionPath,
+    UserAssignedIdentities,
 };
 use crate::http::{json, SystemData};
 use crate::ops::identities::{self as ops, IdentityRef, IdentitySpec};
@@ -48,14 +49,6 @@ impl IdentityPath {
 pub struct GroupPath {
     subscription_id: String,
     resource_group_name: String,
-}
-
-/// Path of a subscription's identity collection.
-#[derive(Deserialize, IntoParams)]
-#[serde(rename_all = "camelCase")]
-#[into_params(parameter_in = Path, rename_all = "camelCase")]
-pub struct SubscriptionPath {
-    subscription_id: String,
 }
 
 /// A user-assigned identity (TrackedResource).

@@ -5,7 +5,7 @@ use crate::domain::names::name_key;
 use crate::domain::{ResourceGroupName, SubscriptionId, Tags};
 use crate::http::error::{ArmError, ArmErrorResponse};
 use crate::http::extract::{
-    base_url, next_link, ApiVersion, ApiVersionParam, ListQuery, Resources,
+    base_url, next_link, ApiVersion, ApiVersionParam, ListQuery, Resources, SubscriptionPath,
 };
 use crate::http::json;
 use crate::ops::resource_groups::{self as ops, GroupSpec, Poll};
@@ -36,14 +36,6 @@ impl GroupPath {
             ResourceGroupName::parse(&self.resource_group_name)?,
         ))
     }
-}
-
-/// Path of a subscription.
-#[derive(Deserialize, IntoParams)]
-#[serde(rename_all = "camelCase")]
-#[into_params(parameter_in = Path, rename_all = "camelCase")]
-pub struct SubscriptionPath {
-    subscription_id: String,
 }
 
 /// A resource group.

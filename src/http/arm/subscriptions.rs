@@ -2,25 +2,17 @@
 use crate::domain::catalog::{self, Location};
 use crate::domain::SubscriptionId;
 use crate::http::error::{ArmError, ArmErrorResponse};
-use crate::http::extract::{ApiVersion, ApiVersionParam, Subscriptions};
+use crate::http::extract::{ApiVersion, ApiVersionParam, SubscriptionPath, Subscriptions};
 use crate::http::json;
 use crate::ops::directory as ops;
 use crate::state::AppState;
 use crate::store::{subscriptions::SubscriptionRow, tenants::TenantRow};
 use actix_web::http::StatusCode;
 use actix_web::{get, web, HttpResponse};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 type Versions = ApiVersion<Subscriptions>;
-
-/// Path of a subscription.
-#[derive(Deserialize, IntoParams)]
-#[serde(rename_all = "camelCase")]
-#[into_params(parameter_in = Path, rename_all = "camelCase")]
-pub struct SubscriptionPath {
-    subscription_id: String,
-}
 
 /// A subscription and the tenant it trusts.
 #[derive(Serialize, ToSchema)]
