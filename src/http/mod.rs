@@ -58,9 +58,10 @@ struct ApiDoc;
 
 /// Every route mi-sim serves, registered so that each lands in the OpenAPI document.
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.configure(arm::subscriptions::configure)
+    // actix tries routes in registration order, one regex each: the busiest go first.
+    cfg.configure(arm::managed_identity::configure)
         .configure(arm::resources::configure)
-        .configure(arm::managed_identity::configure)
+        .configure(arm::subscriptions::configure)
         .service(utoipa_actix_web::scope("/simulator").configure(simulator::configure));
 }
 

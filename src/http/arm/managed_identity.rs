@@ -345,9 +345,10 @@ pub async fn user_assigned_identities_list_by_subscription(
 
 /// Mounts this provider's operations.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(user_assigned_identities_create_or_update)
+    // Reads first: actix matches routes in order and each is a regex test.
+    cfg.service(user_assigned_identities_get)
+        .service(user_assigned_identities_create_or_update)
         .service(user_assigned_identities_update)
-        .service(user_assigned_identities_get)
         .service(user_assigned_identities_delete)
         .service(user_assigned_identities_list_by_resource_group)
         .service(user_assigned_identities_list_by_subscription);
