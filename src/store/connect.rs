@@ -19,22 +19,14 @@ pub async fn connect(database: &Database) -> Result<Store, sqlx::Error> {
                 .filename(path)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal);
-            let write = SqlitePoolOptions::new()
-                .max_connections(1)
-                .connect_with(options.clone())
-                .await?;
+            let write = pool(1).connect_with(options.clone()).await?;
             sqlx::migrate!().run(&write).await?;
-            let read = SqlitePoolOptions::new()
-                .max_connections(4)
-                .connect_with(options.read_only(true))
-                .await?;
+            let read = pool(4).connect_with(options.read_only(true)).await?;
             Store { write, read }
         }
         Database::Memory => {
             // One connection is the whole in-memory database; readers share it.
-            let pool = SqlitePoolOptions::new()
-                .max_connections(1)
-                .test_before_acquire(false)
+            let pool = pool(1)
                 .idle_timeout(None)
                 .max_lifetime(None)
                 .connect_with(SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true))
@@ -47,4 +39,12 @@ pub async fn connect(database: &Database) -> Result<Store, sqlx::Error> {
         }
     };
     Ok(store)
+}
+
+/// Pool settings every pool shares. No ping before each acquire: a local SQLite connection has
+/// nothing to check, and each ping is a round trip to the connection's worker thread.
+fn pool(max_connections: u32) -> SqlitePoolOptions {
+    SqlitePoolOptions::new()
+        .max_connections(max_connections)
+        .test_before_acquire(false)
 }
