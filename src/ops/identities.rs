@@ -145,14 +145,6 @@ async fn create_or_update_in_transaction(
     spec: IdentitySpec,
     caller: &Caller,
 ) -> Result<(IdentityRow, Written), OpError> {
-    let now = state.clock.now_text();
-    let location = spec.location.unwrap_or_default().to_string();
-    let tags = Json(
-        spec.tags
-            .as_ref()
-            .map(|t| t.as_map().clone())
-            .unwrap_or_default(),
-    );
     let mut tx = state.store.begin_write().await?;
     let scope = store::identities::put_scope(&mut tx, &r.sub(), &r.group.key(), &r.name.key())
         .await?
@@ -162,6 +154,7 @@ async fn create_or_update_in_transaction(
         .ok_or_else(|| OpError::ResourceGroupNotFound(r.group.to_string()))?;
     let result = match scope.identity {
         Some(existing) => {
+            let location = spec.location.unwrap_or_default().to_string();
             if existing.location != location {
                 return Err(OpError::ResourceLocationConflict {
                     name: r.name.to_string(),
@@ -171,11 +164,11 @@ async fn create_or_update_in_transaction(
                 });
             }
             let row = IdentityRow {
-                tags,
+                tags: Json(spec.tags.map(|t| t.as_map().clone()).unwrap_or_default()),
                 isolation_scope: spec
                     .isolation_scope
                     .unwrap_or(existing.isolation_scope.clone()),
-                modified_at: now,
+                modified_at: state.clock.now_text(),
                 modified_by: caller.name.clone(),
                 modified_by_type: caller.kind.to_string(),
                 ..existing
