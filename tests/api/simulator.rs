@@ -31,39 +31,32 @@ async fn simulator_creates_tenants_with_given_or_generated_ids() {
 #[tokio::test]
 async fn simulator_bad_tenant_requests_get_errors_and_change_nothing() {
     let app = spawn_app().await;
-    let dup = app
-        .call(
-            Method::POST,
-            "/simulator/tenants",
-            Some(json!({"tenantId": app.tenant})),
-        )
-        .await;
-    assert_eq!(
-        (dup.status, dup.code()),
-        (StatusCode::CONFLICT, "TenantAlreadyExists")
-    );
-    let bad = app
-        .call(
-            Method::POST,
-            "/simulator/tenants",
-            Some(json!({"tenantId": "nope"})),
-        )
-        .await;
-    assert_eq!(
-        (bad.status, bad.code()),
-        (StatusCode::BAD_REQUEST, "InvalidTenantId")
-    );
-    let typed = app
-        .call(
-            Method::POST,
-            "/simulator/tenants",
-            Some(json!({"displayName": 5})),
-        )
-        .await;
-    assert_eq!(
-        (typed.status, typed.code()),
-        (StatusCode::BAD_REQUEST, "InvalidRequestContent")
-    );
+    let cases = [
+        (
+            json!({"tenantId": app.tenant}),
+            StatusCode::CONFLICT,
+            "TenantAlreadyExists",
+            "an existing id",
+        ),
+        (
+            json!({"tenantId": "nope"}),
+            StatusCode::BAD_REQUEST,
+            "InvalidTenantId",
+            "a malformed id",
+        ),
+        (
+            json!({"displayName": 5}),
+            StatusCode::BAD_REQUEST,
+            "InvalidRequestContent",
+            "a name of the wrong type",
+        ),
+    ];
+    for (body, status, code, why) in cases {
+        let r = app
+            .call(Method::POST, "/simulator/tenants", Some(body))
+            .await;
+        assert_eq!((r.status, r.code()), (status, code), "{why}");
+    }
     let list = app.call(Method::GET, "/simulator/tenants", None).await;
     assert_eq!(list.body["value"].as_array().unwrap().len(), 1);
 }
