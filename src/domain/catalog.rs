@@ -105,6 +105,68 @@ pub static USER_ASSIGNED_IDENTITIES: ApiVersionSet = ApiVersionSet {
     },
 };
 
+/// Microsoft.Compute/virtualMachines: stable versions with the dictionary form of
+/// `identity.userAssignedIdentities` (2018-06-01 on, arm-contract.md B.1.2), newest first.
+/// The current Python SDK sends 2026-04-01.
+pub static COMPUTE: ApiVersionSet = ApiVersionSet {
+    versions: &[
+        "2026-04-01",
+        "2025-04-01",
+        "2024-11-01",
+        "2024-07-01",
+        "2024-03-01",
+        "2023-09-01",
+        "2023-07-01",
+        "2023-03-01",
+        "2022-11-01",
+        "2022-08-01",
+        "2022-03-01",
+        "2021-11-01",
+        "2021-07-01",
+        "2021-04-01",
+        "2021-03-01",
+        "2020-12-01",
+        "2020-06-01",
+        "2019-12-01",
+        "2019-07-01",
+        "2019-03-01",
+        "2018-10-01",
+        "2018-06-01",
+    ],
+    rejection: VersionRejection::Provider {
+        type_name: "virtualMachines",
+    },
+};
+
+/// Microsoft.ContainerInstance/containerGroups (arm-contract.md B.4.2). Versions before
+/// 2018-10-01 are served, but refuse `identity` (R16). The Python SDK sends 2023-05-01.
+pub static CONTAINER_INSTANCE: ApiVersionSet = ApiVersionSet {
+    versions: &[
+        "2026-05-01",
+        "2025-09-01",
+        "2023-05-01",
+        "2022-09-01",
+        "2021-10-01",
+        "2021-09-01",
+        "2021-07-01",
+        "2021-03-01",
+        "2020-11-01",
+        "2019-12-01",
+        "2018-10-01",
+        "2018-09-01",
+        "2018-06-01",
+        "2018-04-01",
+    ],
+    rejection: VersionRejection::Provider {
+        type_name: "containerGroups",
+    },
+};
+
+/// `timeCreated` is on VMs from this api-version on (arm-contract.md B.1.2).
+pub fn vm_has_time_created(api_version: &str) -> bool {
+    api_version >= "2021-11-01"
+}
+
 /// `isolationScope` exists on identities from this api-version on (2023-07-31-preview and later).
 pub fn identity_has_isolation_scope(api_version: &str) -> bool {
     api_version >= "2023-07-31"
@@ -138,6 +200,30 @@ pub static PROVIDERS: &[Provider] = &[
                 capabilities: "CrossResourceGroupResourceMove, CrossSubscriptionResourceMove, SupportsTags, SupportsLocation",
             },
             ResourceType { name: "operations", api_versions: USER_ASSIGNED_IDENTITIES.versions, regional: false, capabilities: "None" },
+        ],
+    },
+    Provider {
+        namespace: "Microsoft.Compute",
+        resource_types: &[
+            ResourceType {
+                name: "virtualMachines",
+                api_versions: COMPUTE.versions,
+                regional: true,
+                capabilities: "CrossResourceGroupResourceMove, CrossSubscriptionResourceMove, SupportsTags, SupportsLocation",
+            },
+            ResourceType { name: "locations/operations", api_versions: COMPUTE.versions, regional: true, capabilities: "None" },
+        ],
+    },
+    Provider {
+        namespace: "Microsoft.ContainerInstance",
+        resource_types: &[
+            ResourceType {
+                name: "containerGroups",
+                api_versions: CONTAINER_INSTANCE.versions,
+                regional: true,
+                capabilities: "SupportsTags, SupportsLocation",
+            },
+            ResourceType { name: "locations/operations", api_versions: CONTAINER_INSTANCE.versions, regional: true, capabilities: "None" },
         ],
     },
     Provider {

@@ -2,11 +2,14 @@
 //! providers, api-versions and locations, and the lifecycle rules. Nothing here knows about
 //! HTTP or SQL, so every rule is unit-tested without a runtime.
 pub mod catalog;
+pub mod compute;
+pub mod filter;
 pub mod identity;
 pub mod ids;
 pub mod names;
+pub mod rules;
 pub mod tags;
 
 pub use ids::{IdError, SubscriptionId, TenantId};
-pub use names::{IdentityName, NameError, ResourceGroupName};
+pub use names::{IdentityName, NameError, ResourceGroupName, ResourceName};
 pub use tags::{TagError, Tags};

@@ -11,6 +11,10 @@ pub enum NameError {
     ResourceGroupShape(String),
     #[error("The resource name '{0}' is invalid. A user-assigned identity name must be 3 to 128 characters long, start with a letter or a digit, and contain only letters, digits, hyphens and underscores.")]
     Identity(String),
+    #[error("The resource name '{0}' is invalid. A virtual machine name must be 1 to 64 characters long, contain no spaces and none of ~!@#$%^&*()=+_[]{{}}\\|;:.'\",<>/?, and must not end with a period or a hyphen.")]
+    VirtualMachine(String),
+    #[error("The container group name '{0}' is invalid. It must be 1 to 63 characters long, contain only lowercase letters, digits and single hyphens, and must not start or end with a hyphen.")]
+    ContainerGroup(String),
 }
 
 /// The normalised form of any ARM name: the key it is stored, indexed and compared under.
@@ -90,6 +94,51 @@ impl fmt::Display for IdentityName {
     }
 }
 
+/// The name of a VM or container group, checked against its type's rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceName(String);
+
+impl ResourceName {
+    /// A virtual machine name (Microsoft.Compute naming rules).
+    pub fn vm(raw: &str) -> Result<Self, NameError> {
+        const BANNED: &str = "~!@#$%^&*()=+_[]{}\\|;:.'\",<>/?";
+        let ok = (1..=64).contains(&raw.chars().count())
+            && !raw
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || BANNED.contains(c))
+            && !raw.ends_with(['.', '-']);
+        ok.then(|| Self(raw.to_string()))
+            .ok_or_else(|| NameError::VirtualMachine(raw.to_string()))
+    }
+
+    /// A container group name: lowercase letters, digits and single hyphens, 1–63 long.
+    pub fn container_group(raw: &str) -> Result<Self, NameError> {
+        let ok = (1..=63).contains(&raw.len())
+            && raw
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && !raw.starts_with('-')
+            && !raw.ends_with('-')
+            && !raw.contains("--");
+        ok.then(|| Self(raw.to_string()))
+            .ok_or_else(|| NameError::ContainerGroup(raw.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn key(&self) -> String {
+        name_key(&self.0)
+    }
+}
+
+impl fmt::Display for ResourceName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,6 +169,28 @@ mod tests {
         }
         for bad in ["ab", "-abc", "_abc", "a.bc", "a bc", &"a".repeat(129)] {
             assert!(IdentityName::parse(bad).is_err(), "{bad} should be refused");
+        }
+    }
+
+    #[test]
+    fn vm_and_container_group_names_follow_their_rules() {
+        for ok in ["vm1", "My-VM", &"v".repeat(64)] {
+            assert!(ResourceName::vm(ok).is_ok(), "{ok} should be valid");
+        }
+        for bad in ["", "vm 1", "vm_1", "vm.", "vm-", "a/b", &"v".repeat(65)] {
+            assert!(ResourceName::vm(bad).is_err(), "{bad} should be refused");
+        }
+        for ok in ["web", "aci-1", "a1"] {
+            assert!(
+                ResourceName::container_group(ok).is_ok(),
+                "{ok} should be valid"
+            );
+        }
+        for bad in ["", "Web", "-a", "a-", "a--b", "a_b", &"a".repeat(64)] {
+            assert!(
+                ResourceName::container_group(bad).is_err(),
+                "{bad} should be refused"
+            );
         }
     }
 

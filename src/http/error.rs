@@ -1,5 +1,8 @@
 //! The ARM error envelope, and the one table that gives every failure its status and code
 //! (arm-contract.md A.4.2). Nothing else in mi-sim chooses an HTTP status for an error.
+use crate::domain::filter::FilterError;
+use crate::domain::identity::IdentityViolation;
+use crate::domain::rules::RuleViolation;
 use crate::domain::{IdError, NameError, TagError};
 use crate::ops::OpError;
 use actix_web::http::StatusCode;
@@ -122,6 +125,21 @@ impl From<OpError> for ArmError {
             OpError::TenantNotFound(_) => (StatusCode::NOT_FOUND, "TenantNotFound"),
             OpError::TenantExists(_) => (StatusCode::CONFLICT, "TenantAlreadyExists"),
             OpError::OperationNotFound(_) => (StatusCode::NOT_FOUND, "OperationNotFound"),
+            OpError::Identity(v) => (StatusCode::BAD_REQUEST, identity_code(v)),
+            OpError::FailedIdentityOperation { .. } => {
+                (StatusCode::BAD_REQUEST, "FailedIdentityOperation")
+            }
+            OpError::Rule(v) => (
+                StatusCode::BAD_REQUEST,
+                match v {
+                    RuleViolation::IdentityNeedsNewerApiVersion(_) => "InvalidRequestContent",
+                    RuleViolation::IdentityOnWindows => "IdentityNotSupportedOnWindows",
+                    RuleViolation::IdentityInVirtualNetwork => {
+                        "IdentityNotSupportedInVirtualNetwork"
+                    }
+                },
+            ),
+            OpError::RuleNotFound(_) => (StatusCode::NOT_FOUND, "RuleNotFound"),
             OpError::Internal(cause) => {
                 tracing::error!(error.cause_chain = ?cause, "internal error");
                 (StatusCode::INTERNAL_SERVER_ERROR, "InternalServerError")
@@ -136,13 +154,35 @@ impl From<OpError> for ArmError {
     }
 }
 
+/// The code of an identity request the rules refuse (arm-contract.md B.2.4).
+fn identity_code(v: &IdentityViolation) -> &'static str {
+    match v {
+        IdentityViolation::InvalidType(_) | IdentityViolation::MissingUserAssigned(_) => {
+            "InvalidParameter"
+        }
+        IdentityViolation::UnexpectedUserAssigned => "BadRequest",
+        IdentityViolation::InvalidUserAssignedId(_) => "LinkedInvalidPropertyId",
+        IdentityViolation::TooManyInRequest(_) | IdentityViolation::TooManyOnResource(_) => {
+            "FailedIdentityOperation"
+        }
+    }
+}
+
+impl From<FilterError> for ArmError {
+    fn from(e: FilterError) -> Self {
+        Self::bad_request("InvalidFilterInQueryString", e.to_string())
+    }
+}
+
 impl From<NameError> for ArmError {
     fn from(e: NameError) -> Self {
         let code = match e {
             NameError::ResourceGroupCharacters { .. } | NameError::ResourceGroupShape(_) => {
                 "InvalidResourceGroup"
             }
-            NameError::Identity(_) => "InvalidResourceName",
+            NameError::Identity(_)
+            | NameError::VirtualMachine(_)
+            | NameError::ContainerGroup(_) => "InvalidResourceName",
         };
         Self::bad_request(code, e.to_string())
     }

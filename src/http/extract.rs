@@ -21,6 +21,17 @@ pub struct Subscriptions;
 /// Microsoft.ManagedIdentity/userAssignedIdentities.
 pub struct UserAssignedIdentities;
 
+/// Microsoft.Compute/virtualMachines.
+pub struct Compute;
+/// Microsoft.ContainerInstance/containerGroups.
+pub struct ContainerInstance;
+
+impl Surface for Compute {
+    const VERSIONS: &'static ApiVersionSet = &catalog::COMPUTE;
+}
+impl Surface for ContainerInstance {
+    const VERSIONS: &'static ApiVersionSet = &catalog::CONTAINER_INSTANCE;
+}
 impl Surface for Resources {
     const VERSIONS: &'static ApiVersionSet = &catalog::RESOURCES;
 }

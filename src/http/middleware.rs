@@ -19,11 +19,19 @@ const KEYS: &[(&str, &str)] = &[
     ("operationresults", "operationresults"),
     ("userassignedidentities", "userAssignedIdentities"),
     ("identities", "identities"),
+    ("virtualmachines", "virtualMachines"),
+    ("containergroups", "containerGroups"),
 ];
 const BARE: &[(&str, &str)] = &[
     ("resources", "resources"),
     ("providers", "providers"),
     ("operations", "operations"),
+    ("instanceview", "instanceView"),
+    ("start", "start"),
+    ("poweroff", "powerOff"),
+    ("deallocate", "deallocate"),
+    ("restart", "restart"),
+    ("stop", "stop"),
 ];
 
 /// Rewrites an ARM path to the declared casing; `None` when nothing changes.

@@ -50,7 +50,9 @@ pub struct SystemData {
     tags(
         (name = "Resources", description = "Microsoft.Resources: resource groups, providers, operation results"),
         (name = "Subscriptions", description = "Subscriptions, tenants, locations"),
-        (name = "ManagedIdentity", description = "Microsoft.ManagedIdentity: user-assigned identities"),
+        (name = "ManagedIdentity", description = "Microsoft.ManagedIdentity: user-assigned identities, system-assigned identities by scope"),
+        (name = "Compute", description = "Microsoft.Compute: virtual machines and their identities"),
+        (name = "ContainerInstance", description = "Microsoft.ContainerInstance: container groups and their identities"),
         (name = "Simulator", description = "mi-sim's control API")
     )
 )]
@@ -60,6 +62,9 @@ struct ApiDoc;
 pub fn routes(cfg: &mut ServiceConfig) {
     // actix tries routes in registration order, one regex each: the busiest go first.
     cfg.configure(arm::managed_identity::configure)
+        .configure(arm::compute::configure)
+        .configure(arm::container_instance::configure)
+        .configure(arm::generic::configure)
         .configure(arm::resources::configure)
         .configure(arm::subscriptions::configure)
         .service(utoipa_actix_web::scope("/simulator").configure(simulator::configure));

@@ -1,14 +1,15 @@
 //! The simulator's own control API, under `/simulator`: what Azure has no API for (make a
 //! tenant, move a subscription to another tenant, see the principals of a tenant, reset).
+use crate::domain::rules::SwitchableRule;
 use crate::domain::{SubscriptionId, TenantId};
 use crate::http::error::{ArmError, ArmErrorResponse};
 use crate::http::extract::SubscriptionPath;
 use crate::http::json;
-use crate::ops::{bootstrap, directory as ops, Written};
+use crate::ops::{bootstrap, directory as ops, rules, Written};
 use crate::state::AppState;
 use crate::store::{principals::PrincipalRow, subscriptions::SubscriptionRow, tenants::TenantRow};
 use actix_web::http::StatusCode;
-use actix_web::{get, post, put, web, HttpResponse};
+use actix_web::{get, patch, post, put, web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -212,11 +213,87 @@ pub async fn reset(state: web::Data<AppState>) -> Result<HttpResponse, ArmError>
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// A switchable historical rule and whether it is on.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SimRule {
+    #[schema(example = "R16-windows")]
+    id: &'static str,
+    /// The rule of rules.md it belongs to.
+    #[schema(example = "R16")]
+    rule: &'static str,
+    description: &'static str,
+    enabled: bool,
+}
+
+impl SimRule {
+    fn new((r, enabled): (&'static SwitchableRule, bool)) -> Self {
+        Self {
+            id: r.id,
+            rule: r.rule,
+            description: r.description,
+            enabled,
+        }
+    }
+}
+
+/// The switchable rules.
+#[derive(Serialize, ToSchema)]
+pub struct SimRuleList {
+    value: Vec<SimRule>,
+}
+
+/// List the historical rules that can be switched off, with their state. All are on after
+/// start and after a reset.
+#[utoipa::path(
+    tag = "Simulator", operation_id = "Simulator_ListRules",
+    responses((status = 200, body = SimRuleList), (status = "default", body = ArmErrorResponse))
+)]
+#[get("/rules")]
+pub async fn list_rules(state: web::Data<AppState>) -> Result<HttpResponse, ArmError> {
+    let value = rules::list(&state)
+        .await?
+        .into_iter()
+        .map(SimRule::new)
+        .collect();
+    Ok(json(StatusCode::OK, &SimRuleList { value }))
+}
+
+/// Path of a switchable rule.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct RulePath {
+    id: String,
+}
+
+/// Switch a rule on or off.
+#[derive(Deserialize, ToSchema)]
+pub struct RulePatch {
+    enabled: bool,
+}
+
+/// Switch a historical rule on or off.
+#[utoipa::path(
+    tag = "Simulator", operation_id = "Simulator_UpdateRule", params(RulePath), request_body = RulePatch,
+    responses((status = 200, body = SimRule), (status = "default", body = ArmErrorResponse))
+)]
+#[patch("/rules/{id}")]
+pub async fn update_rule(
+    state: web::Data<AppState>,
+    path: web::Path<RulePath>,
+    body: web::Json<RulePatch>,
+) -> Result<HttpResponse, ArmError> {
+    let rule = rules::set(&state, &path.id, body.enabled).await?;
+    Ok(json(StatusCode::OK, &SimRule::new(rule)))
+}
+
 /// Mounts the control API (under `/simulator`).
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(create_tenant)
         .service(list_tenants)
         .service(put_subscription)
         .service(list_service_principals)
+        .service(list_rules)
+        .service(update_rule)
         .service(reset);
 }

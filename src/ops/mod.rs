@@ -1,9 +1,12 @@
 //! One function per operation. Each loads state, asks the rules in `domain`, saves through
 //! `store`, all in one transaction; the HTTP layer only parses and shapes answers.
 pub mod bootstrap;
+pub mod compute;
 pub mod directory;
 pub mod identities;
 pub mod resource_groups;
+pub mod resources;
+pub mod rules;
 
 /// Why an operation did not happen. `http::error` maps each variant to ARM's status and code.
 #[derive(Debug, thiserror::Error)]
@@ -33,8 +36,29 @@ pub enum OpError {
     TenantExists(String),
     #[error("The operation '{0}' could not be found.")]
     OperationNotFound(String),
+    /// An identity request the rules refuse (type, user-assigned ids).
+    #[error("{0}")]
+    Identity(#[from] crate::domain::identity::IdentityViolation),
+    /// Azure's wrapper for a failed identity operation: a user-assigned identity that does not
+    /// exist, or too many of them (arm-contract.md B.2.4).
+    #[error("Identity operation for resource '{resource}' failed with error 'Failed to perform resource identity operation. Status: 'BadRequest'. Response: '{{\"error\":{{\"code\":\"BadRequest\",\"message\":\"{inner}\"}}}}'.'.")]
+    FailedIdentityOperation { resource: String, inner: String },
+    /// A container-group rule (R16) refuses the request.
+    #[error("{0}")]
+    Rule(#[from] crate::domain::rules::RuleViolation),
+    #[error("There is no switchable rule '{0}'. GET /simulator/rules lists them.")]
+    RuleNotFound(String),
     #[error("database error")]
     Internal(#[from] sqlx::Error),
+}
+
+impl OpError {
+    pub fn failed_identity_operation(resource: &str, inner: &str) -> Self {
+        Self::FailedIdentityOperation {
+            resource: resource.to_string(),
+            inner: inner.to_string(),
+        }
+    }
 }
 
 /// Who made a change, as `systemData` records it.

@@ -192,7 +192,7 @@ pub async fn poll_operation(
     tx.commit().await?;
     match earlier {
         None => Err(OpError::OperationNotFound(id.to_string())),
-        Some(0) => Ok(Poll::Running),
+        Some((0, _)) => Ok(Poll::Running),
         Some(_) => Ok(Poll::Succeeded),
     }
 }

@@ -1,11 +1,14 @@
 //! All SQL lives here, one file per table family. Functions take `&mut SqliteConnection`
 //! (callers pass `&mut *tx`), so an op composes them inside its one transaction.
+pub mod compute;
 pub mod connect;
 pub mod identities;
 pub mod key_material;
 pub mod operations;
 pub mod principals;
 pub mod resource_groups;
+pub mod resources;
+pub mod rules;
 pub mod subscriptions;
 pub mod tenants;
 
@@ -45,6 +48,8 @@ impl Store {
 pub async fn clear_state(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
     sqlx::query(
         r#"delete from operations;
+           delete from rule_switches;
+           delete from compute_resources;
            delete from user_assigned_identities;
            delete from service_principals;
            delete from resource_groups;

@@ -20,13 +20,14 @@ pub async fn insert(
     Ok(())
 }
 
-/// Counts one poll and returns how many came before it, or `None` for an unknown operation.
+/// Counts one poll and returns how many came before it and when the operation started, or
+/// `None` for an unknown operation.
 pub async fn record_poll(
     conn: &mut SqliteConnection,
     subscription: &str,
     id: &str,
-) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar("update operations set polls = polls + 1 where subscription_id = ?1 and id = ?2 returning polls - 1")
+) -> Result<Option<(i64, String)>, sqlx::Error> {
+    sqlx::query_as("update operations set polls = polls + 1 where subscription_id = ?1 and id = ?2 returning polls - 1, created_at")
         .bind(subscription)
         .bind(id)
         .fetch_optional(conn)

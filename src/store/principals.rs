@@ -1,4 +1,5 @@
 //! Service principals: the Entra side of every managed identity.
+use crate::domain::identity::NewPrincipal;
 use sqlx::SqliteConnection;
 
 /// A service principal as listed by the control API.
@@ -10,6 +11,28 @@ pub struct PrincipalRow {
     pub display_name: String,
     pub kind: String,
     pub resource_id: Option<String>,
+}
+
+/// Creates a service principal.
+pub async fn insert(
+    conn: &mut SqliteConnection,
+    p: &NewPrincipal,
+    now: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into service_principals (object_id, app_id, tenant_id, display_name, kind, resource_id, created_at)
+         values (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )
+    .bind(p.object_id.hyphenated().to_string())
+    .bind(p.app_id.hyphenated().to_string())
+    .bind(p.tenant_id.to_string())
+    .bind(&p.display_name)
+    .bind(p.kind.as_str())
+    .bind(&p.resource_id)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 pub async fn delete(conn: &mut SqliteConnection, object_id: &str) -> Result<(), sqlx::Error> {

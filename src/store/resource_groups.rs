@@ -86,11 +86,16 @@ pub async fn delete_cascade(
     subscription: &str,
     key: &str,
 ) -> Result<(), sqlx::Error> {
-    const STATEMENTS: [&str; 3] = [
+    const STATEMENTS: [&str; 5] = [
         // R5: a deleted user-assigned identity takes its service principal with it.
         "delete from service_principals where object_id in (
              select principal_id from user_assigned_identities where subscription_id = ?1 and resource_group_key = ?2)",
         "delete from user_assigned_identities where subscription_id = ?1 and resource_group_key = ?2",
+        // R2, R17: a deleted VM or container group takes its system-assigned principal with it.
+        "delete from service_principals where object_id in (
+             select system_principal_id from compute_resources
+             where subscription_id = ?1 and resource_group_key = ?2 and system_principal_id is not null)",
+        "delete from compute_resources where subscription_id = ?1 and resource_group_key = ?2",
         "delete from resource_groups where subscription_id = ?1 and name_key = ?2",
     ];
     for sql in STATEMENTS {

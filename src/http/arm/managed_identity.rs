@@ -1,17 +1,19 @@
 //! Microsoft.ManagedIdentity/userAssignedIdentities (MSI `stable/2024-11-30/ManagedIdentity.json`).
 //! All operations are synchronous: PUT 201/200, PATCH 200, DELETE 200/204.
 use crate::domain::catalog::{self, identity_has_isolation_scope};
+use crate::domain::compute::ComputeKind;
 use crate::domain::identity::user_assigned_identity_id;
 use crate::domain::names::name_key;
-use crate::domain::{IdentityName, ResourceGroupName, SubscriptionId, Tags};
+use crate::domain::{IdentityName, ResourceGroupName, ResourceName, SubscriptionId, Tags};
 use crate::http::error::{ArmError, ArmErrorResponse};
 use crate::http::extract::{
-    next_link, ApiVersion, ApiVersionParam, CallerInfo, ListQuery, SubscriptionPath,
+    base_url, next_link, ApiVersion, ApiVersionParam, CallerInfo, ListQuery, SubscriptionPath,
     UserAssignedIdentities,
 };
 use crate::http::{json, SystemData};
+use crate::ops::compute::{self, ComputeRef};
 use crate::ops::identities::{self as ops, IdentityRef, IdentitySpec};
-use crate::ops::Written;
+use crate::ops::{OpError, Written};
 use crate::state::AppState;
 use crate::store::identities::IdentityRow;
 use actix_web::http::StatusCode;
@@ -343,6 +345,124 @@ pub async fn user_assigned_identities_list_by_subscription(
     ))
 }
 
+/// Path of a VM or container group's system-assigned identity.
+#[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Path, rename_all = "camelCase")]
+pub struct ScopePath {
+    subscription_id: String,
+    resource_group_name: String,
+    resource_name: String,
+}
+
+/// A resource's system-assigned identity (`SystemAssignedIdentity`).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SystemAssignedIdentity {
+    id: String,
+    name: &'static str,
+    #[serde(rename = "type")]
+    #[schema(example = "Microsoft.ManagedIdentity/identities")]
+    resource_type: &'static str,
+    location: String,
+    tags: BTreeMap<String, String>,
+    properties: SystemAssignedIdentityProperties,
+}
+
+/// The principal of a system-assigned identity.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SystemAssignedIdentityProperties {
+    tenant_id: String,
+    principal_id: String,
+    client_id: String,
+    client_secret_url: String,
+}
+
+async fn system_assigned(
+    state: &AppState,
+    req: &HttpRequest,
+    path: &ScopePath,
+    kind: ComputeKind,
+) -> Result<HttpResponse, ArmError> {
+    let name = match kind {
+        ComputeKind::VirtualMachine => ResourceName::vm(&path.resource_name)?,
+        ComputeKind::ContainerGroup => ResourceName::container_group(&path.resource_name)?,
+    };
+    let r = ComputeRef {
+        subscription: SubscriptionId::parse(&path.subscription_id)?,
+        group: ResourceGroupName::parse(&path.resource_group_name)?,
+        kind,
+        name,
+    };
+    let row = compute::get(state, &r).await?;
+    let scope = kind.resource_id(r.subscription, &row.resource_group, &row.name);
+    let (Some(principal_id), Some(client_id), Some(tenant_id)) = (
+        row.system_principal_id,
+        row.system_client_id,
+        row.system_tenant_id,
+    ) else {
+        return Err(OpError::ResourceNotFound {
+            resource_type: "Microsoft.ManagedIdentity/identities",
+            name: "default".into(),
+            group: r.group.to_string(),
+        }
+        .into());
+    };
+    let client_secret_url = format!(
+        "{}{scope}/credentials/v2/systemassigned?tid={tenant_id}&oid={principal_id}&aid={client_id}",
+        base_url(req)
+    );
+    Ok(json(
+        StatusCode::OK,
+        &SystemAssignedIdentity {
+            id: format!("{scope}/providers/Microsoft.ManagedIdentity/identities/default"),
+            name: "default",
+            resource_type: "Microsoft.ManagedIdentity/identities",
+            location: row.location,
+            tags: row.tags.0,
+            properties: SystemAssignedIdentityProperties {
+                tenant_id,
+                principal_id,
+                client_id,
+                client_secret_url,
+            },
+        },
+    ))
+}
+
+/// Get the system-assigned identity of a VM.
+#[utoipa::path(
+    tag = "ManagedIdentity", operation_id = "SystemAssignedIdentities_GetByScope_VirtualMachine",
+    params(ScopePath, ApiVersionParam),
+    responses((status = 200, body = SystemAssignedIdentity), (status = "default", body = ArmErrorResponse))
+)]
+#[get("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/virtualMachines/{resourceName}/providers/Microsoft.ManagedIdentity/identities/default")]
+pub async fn system_assigned_identities_get_by_vm(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<ScopePath>,
+    _version: Versions,
+) -> Result<HttpResponse, ArmError> {
+    system_assigned(&state, &req, &path, ComputeKind::VirtualMachine).await
+}
+
+/// Get the system-assigned identity of a container group.
+#[utoipa::path(
+    tag = "ManagedIdentity", operation_id = "SystemAssignedIdentities_GetByScope_ContainerGroup",
+    params(ScopePath, ApiVersionParam),
+    responses((status = 200, body = SystemAssignedIdentity), (status = "default", body = ArmErrorResponse))
+)]
+#[get("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerInstance/containerGroups/{resourceName}/providers/Microsoft.ManagedIdentity/identities/default")]
+pub async fn system_assigned_identities_get_by_container_group(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<ScopePath>,
+    _version: Versions,
+) -> Result<HttpResponse, ArmError> {
+    system_assigned(&state, &req, &path, ComputeKind::ContainerGroup).await
+}
+
 /// Mounts this provider's operations.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     // Reads first: actix matches routes in order and each is a regex test.
@@ -351,5 +471,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(user_assigned_identities_update)
         .service(user_assigned_identities_delete)
         .service(user_assigned_identities_list_by_resource_group)
-        .service(user_assigned_identities_list_by_subscription);
+        .service(user_assigned_identities_list_by_subscription)
+        .service(system_assigned_identities_get_by_vm)
+        .service(system_assigned_identities_get_by_container_group);
 }

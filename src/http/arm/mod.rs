@@ -1,4 +1,8 @@
 //! ARM, one module per provider: the paths, bodies and codes of Azure's REST specs.
+pub mod compute;
+pub mod container_instance;
+pub mod generic;
+pub mod identity;
 pub mod managed_identity;
 pub mod resources;
 pub mod subscriptions;

@@ -1,0 +1,660 @@
+//! Microsoft.Compute/virtualMachines (ComputeRP `stable/2024-07-01/virtualMachine.json`).
+//! Writes, deletes and power actions are long-running as Compute runs them: the first answer
+//! carries `Azure-AsyncOperation` (and `Location` for actions and deletes) under
+//! `/subscriptions/{s}/providers/Microsoft.Compute/locations/{l}/operations/{id}`.
+use super::identity::{IdentityBody, IdentityView};
+use crate::domain::catalog::{self, vm_has_time_created};
+use crate::domain::compute::{ComputeKind, PowerAction, PowerState};
+use crate::domain::names::name_key;
+use crate::domain::{ResourceGroupName, ResourceName, SubscriptionId, Tags};
+use crate::http::error::{ArmError, ArmErrorResponse};
+use crate::http::extract::{
+    base_url, next_link, query_param, ApiVersion, ApiVersionParam, CallerInfo, ListQuery,
+    SubscriptionPath,
+};
+use crate::http::json;
+use crate::ops::compute::{self as ops, ComputeRef, ComputeSpec, Outcome, PowerOutcome};
+use crate::ops::resource_groups::Poll;
+use crate::ops::Written;
+use crate::state::AppState;
+use crate::store::compute::ComputeRow;
+use actix_web::http::StatusCode;
+use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+use utoipa::{IntoParams, ToSchema};
+
+type Versions = ApiVersion<crate::http::extract::Compute>;
+
+/// Path of one VM.
+#[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Path, rename_all = "camelCase")]
+pub struct VmPath {
+    subscription_id: String,
+    resource_group_name: String,
+    vm_name: String,
+}
+
+impl VmPath {
+    fn parse(&self) -> Result<ComputeRef, ArmError> {
+        Ok(ComputeRef {
+            subscription: SubscriptionId::parse(&self.subscription_id)?,
+            group: ResourceGroupName::parse(&self.resource_group_name)?,
+            kind: ComputeKind::VirtualMachine,
+            name: ResourceName::vm(&self.vm_name)?,
+        })
+    }
+}
+
+/// Path of a group's VM collection.
+#[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Path, rename_all = "camelCase")]
+pub struct GroupPath {
+    pub subscription_id: String,
+    pub resource_group_name: String,
+}
+
+/// A virtual machine. `properties` echo what the client sent (profiles are accepted, not
+/// simulated) plus `vmId` and `provisioningState`.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VirtualMachine {
+    id: String,
+    name: String,
+    #[serde(rename = "type")]
+    #[schema(example = "Microsoft.Compute/virtualMachines")]
+    resource_type: &'static str,
+    location: String,
+    tags: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    identity: Option<IdentityView>,
+    #[schema(value_type = Object)]
+    properties: Map<String, Value>,
+    /// Other top-level fields as sent (zones, plan, extendedLocation).
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    extra: Map<String, Value>,
+}
+
+/// A page of VMs.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VirtualMachineList {
+    value: Vec<VirtualMachine>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_link: Option<String>,
+}
+
+/// The identity view of any compute resource.
+pub(crate) fn identity_view(row: &ComputeRow) -> Option<IdentityView> {
+    IdentityView::new(
+        &row.identity_type,
+        row.system_principal_id.clone(),
+        row.system_tenant_id.clone(),
+        row.user_assigned.0.clone(),
+    )
+}
+
+/// A VM's instance view: its provisioning and power states (arm-contract.md B.1.5).
+fn instance_view(row: &ComputeRow) -> Value {
+    let (code, display) = PowerState::parse(&row.power_state).status();
+    let computer_name = row
+        .properties
+        .0
+        .get("osProfile")
+        .and_then(|o| o.get("computerName"))
+        .cloned()
+        .unwrap_or_else(|| Value::String(row.name.clone()));
+    json!({
+        "computerName": computer_name,
+        "statuses": [
+            {"code": "ProvisioningState/succeeded", "level": "Info", "displayStatus": "Provisioning succeeded", "time": row.modified_at},
+            {"code": code, "level": "Info", "displayStatus": display},
+        ],
+    })
+}
+
+impl VirtualMachine {
+    fn new(row: ComputeRow, api_version: &str, state: &str, expand: bool) -> Self {
+        let sub = SubscriptionId::parse(&row.subscription_id).ok();
+        let id = sub
+            .map(|s| ComputeKind::VirtualMachine.resource_id(s, &row.resource_group, &row.name))
+            .unwrap_or_default();
+        let identity = identity_view(&row);
+        let mut properties = row.properties.0.clone();
+        properties.insert("vmId".into(), row.instance_id.clone().into());
+        properties.insert("provisioningState".into(), state.into());
+        if vm_has_time_created(api_version) {
+            properties.insert("timeCreated".into(), row.created_at.clone().into());
+        }
+        if expand {
+            properties.insert("instanceView".into(), instance_view(&row));
+        }
+        Self {
+            id,
+            name: row.name,
+            resource_type: ComputeKind::VirtualMachine.resource_type(),
+            location: row.location,
+            tags: row.tags.0,
+            identity,
+            properties,
+            extra: row.extra.0,
+        }
+    }
+}
+
+/// The body of a PUT or PATCH. Read-only fields a client echoes back are ignored.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VirtualMachineBody {
+    /// Required on PUT; cannot change afterwards.
+    #[schema(example = "westeurope")]
+    location: Option<String>,
+    tags: Option<BTreeMap<String, String>>,
+    identity: Option<IdentityBody>,
+    /// hardwareProfile, storageProfile, osProfile, networkProfile, ...: accepted and echoed.
+    #[schema(value_type = Option<Object>)]
+    properties: Option<Map<String, Value>>,
+    #[schema(value_type = Option<Vec<String>>)]
+    zones: Option<Value>,
+    #[schema(value_type = Option<Object>)]
+    plan: Option<Value>,
+    #[schema(value_type = Option<Object>)]
+    extended_location: Option<Value>,
+}
+
+/// Parses a location as ARM does for a provider type, or says which ones exist.
+pub(crate) fn parse_location(raw: &str, resource_type: &str) -> Result<&'static str, ArmError> {
+    catalog::location(raw)
+        .map(|l| l.name)
+        .ok_or_else(|| {
+            ArmError::bad_request(
+                "LocationNotAvailableForResourceType",
+                format!("The provided location '{raw}' is not available for resource type '{resource_type}'. List of available regions for the resource type is '{}'.", catalog::location_names()),
+            )
+            .with_target("location")
+        })
+}
+
+impl VirtualMachineBody {
+    fn into_spec(self, put: bool, api_version: &'static str) -> Result<ComputeSpec, ArmError> {
+        let location = match (self.location, put) {
+            (Some(raw), true) => Some(parse_location(
+                &raw,
+                ComputeKind::VirtualMachine.resource_type(),
+            )?),
+            (None, true) => return Err(ArmError::location_required()),
+            (_, false) => None,
+        };
+        let properties = self.properties.map(|mut p| {
+            // Computed by mi-sim, never taken from the client.
+            for k in ["vmId", "provisioningState", "instanceView", "timeCreated"] {
+                p.remove(k);
+            }
+            // Azure never returns the admin password; mi-sim does not keep it.
+            if let Some(Value::Object(os)) = p.get_mut("osProfile") {
+                os.remove("adminPassword");
+            }
+            p
+        });
+        let mut extra = Map::new();
+        for (k, v) in [
+            ("zones", self.zones),
+            ("plan", self.plan),
+            ("extendedLocation", self.extended_location),
+        ] {
+            if let Some(v) = v.filter(|v| !v.is_null()) {
+                extra.insert(k.into(), v);
+            }
+        }
+        Ok(ComputeSpec {
+            location,
+            tags: self.tags.map(Tags::parse).transpose()?,
+            properties,
+            extra,
+            identity: self.identity.map(IdentityBody::into_request).transpose()?,
+            api_version,
+        })
+    }
+}
+
+/// The URL of an operation of a provider, on the host the client used.
+pub(crate) fn operation_url(
+    req: &HttpRequest,
+    sub: &str,
+    namespace: &str,
+    location: &str,
+    operation: &str,
+    version: &str,
+) -> String {
+    format!(
+        "{}/subscriptions/{sub}/providers/{namespace}/locations/{location}/operations/{operation}?api-version={version}",
+        base_url(req)
+    )
+}
+
+/// Adds the headers of a long-running Compute operation; `Location` (with `monitor=true`) too
+/// for actions and deletes. Retry-After: 1 keeps pollers (30 s by default) quick.
+fn lro_headers(
+    mut res: actix_web::HttpResponseBuilder,
+    req: &HttpRequest,
+    row: &ComputeRow,
+    operation: &str,
+    version: &str,
+    with_location: bool,
+) -> actix_web::HttpResponseBuilder {
+    let url = operation_url(
+        req,
+        &row.subscription_id,
+        "Microsoft.Compute",
+        &row.location,
+        operation,
+        version,
+    );
+    if with_location {
+        res.insert_header(("Location", format!("{url}&monitor=true")));
+    }
+    res.insert_header(("Azure-AsyncOperation", url))
+        .insert_header(("Retry-After", "1"));
+    res
+}
+
+fn write_response(req: &HttpRequest, outcome: Outcome, version: &'static str) -> HttpResponse {
+    let (status, state) = match outcome.written {
+        Written::Created => (StatusCode::CREATED, "Creating"),
+        Written::Updated => (StatusCode::OK, "Updating"),
+    };
+    let mut res = HttpResponse::build(status);
+    if let Some(op) = &outcome.operation {
+        res = lro_headers(res, req, &outcome.row, op, version, false);
+    }
+    let body = VirtualMachine::new(outcome.row, version, state, false);
+    match serde_json::to_vec(&body) {
+        Ok(bytes) => res
+            .content_type("application/json; charset=utf-8")
+            .body(bytes),
+        Err(_) => HttpResponse::InternalServerError().finish(),
+    }
+}
+
+/// Create or update a VM. Enabling the system-assigned identity creates a service principal
+/// in the tenant the subscription trusts (R1); dropping it deletes that principal (R3).
+#[utoipa::path(
+    tag = "Compute", operation_id = "VirtualMachines_CreateOrUpdate",
+    params(VmPath, ApiVersionParam), request_body = VirtualMachineBody,
+    responses((status = 200, body = VirtualMachine, description = "Updated; poll Azure-AsyncOperation"),
+              (status = 201, body = VirtualMachine, description = "Created; poll Azure-AsyncOperation"),
+              (status = "default", body = ArmErrorResponse))
+)]
+#[put("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/virtualMachines/{vmName}")]
+pub async fn virtual_machines_create_or_update(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<VmPath>,
+    version: Versions,
+    caller: CallerInfo,
+    body: web::Json<VirtualMachineBody>,
+) -> Result<HttpResponse, ArmError> {
+    let r = path.parse()?;
+    let spec = body.into_inner().into_spec(true, version.version)?;
+    let outcome = ops::create_or_update(&state, &r, spec, &caller.0).await?;
+    Ok(write_response(&req, outcome, version.version))
+}
+
+/// Update a VM: properties are merged, a user-assigned key set to `null` removes that one,
+/// type `None` removes every identity.
+#[utoipa::path(
+    tag = "Compute", operation_id = "VirtualMachines_Update",
+    params(VmPath, ApiVersionParam), request_body = VirtualMachineBody,
+    responses((status = 200, body = VirtualMachine), (status = "default", body = ArmErrorResponse))
+)]
+#[patch("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/virtualMachines/{vmName}")]
+pub async fn virtual_machines_update(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<VmPath>,
+    version: Versions,
+    caller: CallerInfo,
+    body: web::Json<VirtualMachineBody>,
+) -> Result<HttpResponse, ArmError> {
+    let r = path.parse()?;
+    let spec = body.into_inner().into_spec(false, version.version)?;
+    let outcome = ops::update(&state, &r, spec, &caller.0).await?;
+    Ok(write_response(&req, outcome, version.version))
+}
+
+/// `$expand` of a VM GET.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExpandQuery {
+    /// `instanceView` adds `properties.instanceView`.
+    #[serde(rename = "$expand")]
+    #[param(rename = "$expand")]
+    pub expand: Option<String>,
+}
+
+/// Get a VM, with `$expand=instanceView` its power state.
+#[utoipa::path(
+    tag = "Compute", operation_id = "VirtualMachines_Get",
+    params(VmPath, ApiVersionParam, ExpandQuery),
+    responses((status = 200, body = VirtualMachine), (status = "default", body = ArmErrorResponse))
+)]
+#[get("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/virtualMachines/{vmName}")]
+pub async fn virtual_machines_get(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<VmPath>,
+    version: Versions,
+) -> Result<HttpResponse, ArmError> {
+    let row = ops::get(&state, &path.parse()?).await?;
+    let expand = query_param(req.query_string(), "$expand")
+        .or_else(|| query_param(req.query_string(), "%24expand"))
+        .is_some_and(|e| e.eq_ignore_ascii_case("instanceView"));
+    Ok(json(
+        StatusCode::OK,
+        &VirtualMachine::new(row, version.version, "Succeeded", expand),
+    ))
+}
+
+/// A VM's instance view.
+#[utoipa::path(
+    tag = "Compute", operation_id = "VirtualMachines_InstanceView",
+    params(VmPath, ApiVersionParam),
+    responses((status = 200, description = "VirtualMachineInstanceView"), (status = "default", body = ArmErrorResponse))
+)]
+#[get("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/virtualMachines/{vmName}/instanceView")]
+pub async fn virtual_machines_instance_view(
+    state: web::Data<AppState>,
+    path: web::Path<VmPath>,
+    _version: Versions,
+) -> Result<HttpResponse, ArmError> {
+    let row = ops::get(&state, &path.parse()?).await?;
+    Ok(json(StatusCode::OK, &instance_view(&row)))
+}
+
+/// Delete a VM and its system-assigned principal (R2). User-assigned identities it used stay.
+#[utoipa::path(
+    tag = "Compute", operation_id = "VirtualMachines_Delete",
+    params(VmPath, ApiVersionParam),
+    responses((status = 202, description = "Deleted; poll Azure-AsyncOperation"), (status = 204, description = "No such VM"),
+              (status = "default", body = ArmErrorResponse))
+)]
+#[delete("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/virtualMachines/{vmName}")]
+pub async fn virtual_machines_delete(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<VmPath>,
+    version: Versions,
+) -> Result<HttpResponse, ArmError> {
+    Ok(match ops::delete(&state, &path.parse()?).await? {
+        Some((row, op)) => lro_headers(
+            HttpResponse::Accepted(),
+            &req,
+            &row,
+            &op,
+            version.version,
+            true,
+        )
+        .finish(),
+        None => HttpResponse::NoContent().finish(),
+    })
+}
+
+async fn power(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<VmPath>,
+    version: Versions,
+    action: PowerAction,
+) -> Result<HttpResponse, ArmError> {
+    Ok(match ops::power(&state, &path.parse()?, action).await? {
+        PowerOutcome::Started { operation, row } => lro_headers(
+            HttpResponse::Accepted(),
+            &req,
+            &row,
+            &operation,
+            version.version,
+            true,
+        )
+        .finish(),
+        PowerOutcome::AlreadyDone => HttpResponse::Ok().finish(),
+    })
+}
+
+/// Start a VM.
+#[utoipa::path(tag = "Compute", operation_id = "VirtualMachines_Start", params(VmPath, ApiVersionParam),
+    responses((status = 202, description = "Accepted; poll Azure-AsyncOperation"), (status = "default", body = ArmErrorResponse)))]
+#[post("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/virtualMachines/{vmName}/start")]
+pub async fn virtual_machines_start(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<VmPath>,
+    version: Versions,
+) -> Result<HttpResponse, ArmError> {
+    power(state, req, path, version, PowerAction::Start).await
+}
+
+/// Power off a VM (it stays allocated).
+#[utoipa::path(tag = "Compute", operation_id = "VirtualMachines_PowerOff", params(VmPath, ApiVersionParam),
+    responses((status = 202, description = "Accepted; poll Azure-AsyncOperation"), (status = "default", body = ArmErrorResponse)))]
+#[post("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/virtualMachines/{vmName}/powerOff")]
+pub async fn virtual_machines_power_off(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<VmPath>,
+    version: Versions,
+) -> Result<HttpResponse, ArmError> {
+    power(state, req, path, version, PowerAction::PowerOff).await
+}
+
+/// Deallocate a VM.
+#[utoipa::path(tag = "Compute", operation_id = "VirtualMachines_Deallocate", params(VmPath, ApiVersionParam),
+    responses((status = 202, description = "Accepted; poll Azure-AsyncOperation"), (status = "default", body = ArmErrorResponse)))]
+#[post("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/virtualMachines/{vmName}/deallocate")]
+pub async fn virtual_machines_deallocate(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<VmPath>,
+    version: Versions,
+) -> Result<HttpResponse, ArmError> {
+    power(state, req, path, version, PowerAction::Deallocate).await
+}
+
+/// Restart a VM.
+#[utoipa::path(tag = "Compute", operation_id = "VirtualMachines_Restart", params(VmPath, ApiVersionParam),
+    responses((status = 202, description = "Accepted; poll Azure-AsyncOperation"), (status = "default", body = ArmErrorResponse)))]
+#[post("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/virtualMachines/{vmName}/restart")]
+pub async fn virtual_machines_restart(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<VmPath>,
+    version: Versions,
+) -> Result<HttpResponse, ArmError> {
+    power(state, req, path, version, PowerAction::Restart).await
+}
+
+fn list_response(
+    req: &HttpRequest,
+    rows: Vec<ComputeRow>,
+    more: bool,
+    version: &'static str,
+) -> HttpResponse {
+    let next = more
+        .then(|| {
+            rows.last().map(|r| {
+                next_link(
+                    req,
+                    &format!("{}/{}", name_key(&r.resource_group), name_key(&r.name)),
+                )
+            })
+        })
+        .flatten();
+    let value = rows
+        .into_iter()
+        .map(|r| VirtualMachine::new(r, version, "Succeeded", false))
+        .collect();
+    json(
+        StatusCode::OK,
+        &VirtualMachineList {
+            value,
+            next_link: next,
+        },
+    )
+}
+
+/// The `$skiptoken` of a list by subscription: "<group key>/<name key>".
+pub(crate) fn split_token(q: &ListQuery) -> (&str, &str) {
+    q.after().split_once('/').unwrap_or(("", ""))
+}
+
+/// List the VMs of a resource group.
+#[utoipa::path(
+    tag = "Compute", operation_id = "VirtualMachines_List",
+    params(GroupPath, ApiVersionParam, ListQuery),
+    responses((status = 200, body = VirtualMachineList), (status = "default", body = ArmErrorResponse))
+)]
+#[get("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/virtualMachines")]
+pub async fn virtual_machines_list(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<GroupPath>,
+    version: Versions,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ArmError> {
+    let sub = SubscriptionId::parse(&path.subscription_id)?;
+    let group = ResourceGroupName::parse(&path.resource_group_name)?;
+    let (rows, more) = ops::list(
+        &state,
+        sub,
+        Some(&group),
+        ComputeKind::VirtualMachine,
+        split_token(&query),
+        query.page_size()?,
+    )
+    .await?;
+    Ok(list_response(&req, rows, more, version.version))
+}
+
+/// List the VMs of a subscription.
+#[utoipa::path(
+    tag = "Compute", operation_id = "VirtualMachines_ListAll",
+    params(SubscriptionPath, ApiVersionParam, ListQuery),
+    responses((status = 200, body = VirtualMachineList), (status = "default", body = ArmErrorResponse))
+)]
+#[get("/subscriptions/{subscriptionId}/providers/Microsoft.Compute/virtualMachines")]
+pub async fn virtual_machines_list_all(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<SubscriptionPath>,
+    version: Versions,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ArmError> {
+    let sub = SubscriptionId::parse(&path.subscription_id)?;
+    let (rows, more) = ops::list(
+        &state,
+        sub,
+        None,
+        ComputeKind::VirtualMachine,
+        split_token(&query),
+        query.page_size()?,
+    )
+    .await?;
+    Ok(list_response(&req, rows, more, version.version))
+}
+
+/// Path of a provider operation's status.
+#[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Path, rename_all = "camelCase")]
+pub struct OperationPath {
+    subscription_id: String,
+    location: String,
+    operation_id: String,
+}
+
+/// The status of an operation (ARM's `Azure-AsyncOperation` body).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OperationStatus {
+    name: String,
+    /// `InProgress`, then `Succeeded`.
+    status: &'static str,
+    start_time: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_time: Option<String>,
+}
+
+/// Answers a poll of an operation: with `monitor=true` (the `Location` URL) 202 while it runs
+/// and then 200; otherwise 200 with the status body, `InProgress` on the first poll.
+pub(crate) async fn operation_status(
+    state: &AppState,
+    req: &HttpRequest,
+    path: &OperationPath,
+) -> Result<HttpResponse, ArmError> {
+    let _ = &path.location;
+    let sub = SubscriptionId::parse(&path.subscription_id)?;
+    let (poll, started) = ops::poll(state, sub, &path.operation_id).await?;
+    let monitor = query_param(req.query_string(), "monitor").is_some_and(|m| m == "true");
+    Ok(match (monitor, poll) {
+        (true, Poll::Running) => HttpResponse::Accepted()
+            .insert_header(("Location", req.uri().to_string()))
+            .insert_header(("Retry-After", "1"))
+            .finish(),
+        (true, Poll::Succeeded) => HttpResponse::Ok().finish(),
+        (false, poll) => {
+            let done = poll == Poll::Succeeded;
+            let mut res = json(
+                StatusCode::OK,
+                &OperationStatus {
+                    name: path.operation_id.clone(),
+                    status: if done { "Succeeded" } else { "InProgress" },
+                    start_time: started,
+                    end_time: done.then(|| state.clock.now_text()),
+                },
+            );
+            if !done {
+                res.headers_mut().insert(
+                    actix_web::http::header::RETRY_AFTER,
+                    actix_web::http::header::HeaderValue::from_static("1"),
+                );
+            }
+            res
+        }
+    })
+}
+
+/// Poll a Compute operation.
+#[utoipa::path(
+    tag = "Compute", operation_id = "Compute_OperationStatus",
+    params(OperationPath, ApiVersionParam),
+    responses((status = 200, body = OperationStatus), (status = 202, description = "Still running (monitor=true)"),
+              (status = "default", body = ArmErrorResponse))
+)]
+#[get("/subscriptions/{subscriptionId}/providers/Microsoft.Compute/locations/{location}/operations/{operationId}")]
+pub async fn compute_operation_status(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<OperationPath>,
+    _version: Versions,
+) -> Result<HttpResponse, ArmError> {
+    operation_status(&state, &req, &path).await
+}
+
+/// Mounts this provider's operations.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(virtual_machines_get)
+        .service(virtual_machines_create_or_update)
+        .service(virtual_machines_update)
+        .service(virtual_machines_delete)
+        .service(virtual_machines_instance_view)
+        .service(virtual_machines_start)
+        .service(virtual_machines_power_off)
+        .service(virtual_machines_deallocate)
+        .service(virtual_machines_restart)
+        .service(virtual_machines_list)
+        .service(virtual_machines_list_all)
+        .service(compute_operation_status);
+}
