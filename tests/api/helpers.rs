@@ -15,6 +15,8 @@ static TRACING: LazyLock<()> = LazyLock::new(|| {
 
 pub const RG_API: &str = "2021-04-01";
 pub const MSI_API: &str = "2023-01-31";
+pub const COMPUTE_API: &str = "2026-04-01";
+pub const ACI_API: &str = "2023-05-01";
 
 /// A running mi-sim and a client for it.
 pub struct TestApp {
@@ -143,6 +145,113 @@ impl TestApp {
     pub async fn get_identity(&self, rg: &str, name: &str) -> Resp {
         self.call(Method::GET, &self.identity_path(rg, name), None)
             .await
+    }
+
+    /// The ARM id of a user-assigned identity in the default subscription.
+    pub fn identity_id(&self, rg: &str, name: &str) -> String {
+        format!(
+            "/subscriptions/{}/resourceGroups/{rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}",
+            self.sub
+        )
+    }
+
+    /// The path of a VM (with `suffix`, e.g. "/powerOff") at the Compute api-version.
+    pub fn vm_path(&self, rg: &str, name: &str, suffix: &str) -> String {
+        format!(
+            "/subscriptions/{}/resourceGroups/{rg}/providers/Microsoft.Compute/virtualMachines/{name}{suffix}?api-version={COMPUTE_API}",
+            self.sub
+        )
+    }
+
+    /// PUTs a VM with a minimal real body and the given `identity` (or none).
+    pub async fn put_vm(&self, rg: &str, name: &str, identity: Option<Value>) -> Resp {
+        let mut body = json!({
+            "location": "westeurope",
+            "properties": {
+                "hardwareProfile": {"vmSize": "Standard_B1s"},
+                "storageProfile": {"imageReference": {"publisher": "Canonical", "offer": "ubuntu-24_04-lts", "sku": "server", "version": "latest"}},
+                "osProfile": {"computerName": name, "adminUsername": "azureuser", "adminPassword": "S3cret!pass"},
+                "networkProfile": {"networkInterfaces": [{"id": format!("/subscriptions/{}/resourceGroups/{rg}/providers/Microsoft.Network/networkInterfaces/{name}-nic", self.sub)}]}
+            }
+        });
+        if let Some(i) = identity {
+            body["identity"] = i;
+        }
+        self.call(Method::PUT, &self.vm_path(rg, name, ""), Some(body))
+            .await
+    }
+
+    pub async fn patch_vm(&self, rg: &str, name: &str, body: Value) -> Resp {
+        self.call(Method::PATCH, &self.vm_path(rg, name, ""), Some(body))
+            .await
+    }
+
+    pub async fn get_vm(&self, rg: &str, name: &str) -> Resp {
+        self.call(Method::GET, &self.vm_path(rg, name, ""), None)
+            .await
+    }
+
+    /// The path of a container group at the given ContainerInstance api-version.
+    pub fn cg_path(&self, rg: &str, name: &str, suffix: &str, api: &str) -> String {
+        format!(
+            "/subscriptions/{}/resourceGroups/{rg}/providers/Microsoft.ContainerInstance/containerGroups/{name}{suffix}?api-version={api}",
+            self.sub
+        )
+    }
+
+    /// A container group body as the ACI docs write it; `identity` and extra properties merged in.
+    pub fn cg_body(identity: Option<Value>, os: &str) -> Value {
+        let mut body = json!({
+            "location": "westeurope",
+            "properties": {
+                "containers": [{"name": "app", "properties": {
+                    "image": "mcr.microsoft.com/azure-cli",
+                    "command": ["sleep", "infinity"],
+                    "environmentVariables": [{"name": "TOKEN", "secureValue": "hidden"}],
+                    "resources": {"requests": {"cpu": 1, "memoryInGB": 1.5}}}}],
+                "osType": os,
+                "restartPolicy": "Always",
+                "ipAddress": {"type": "Public", "dnsNameLabel": "demo", "ports": [{"port": 80, "protocol": "TCP"}]}
+            }
+        });
+        if let Some(i) = identity {
+            body["identity"] = i;
+        }
+        body
+    }
+
+    pub async fn put_cg(&self, rg: &str, name: &str, body: Value) -> Resp {
+        self.call(
+            Method::PUT,
+            &self.cg_path(rg, name, "", ACI_API),
+            Some(body),
+        )
+        .await
+    }
+
+    /// Polls an `Azure-AsyncOperation` URL until it says `Succeeded`; returns every status seen.
+    pub async fn poll_async(&self, url: &str) -> Vec<String> {
+        let mut seen = Vec::new();
+        for _ in 0..5 {
+            let r = self.call(Method::GET, url, None).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            let status = r.body["status"].as_str().unwrap_or("").to_string();
+            seen.push(status.clone());
+            if status == "Succeeded" {
+                break;
+            }
+        }
+        seen
+    }
+
+    /// Switches a historical rule on or off.
+    pub async fn set_rule(&self, id: &str, enabled: bool) -> Resp {
+        self.call(
+            Method::PATCH,
+            &format!("/simulator/rules/{id}"),
+            Some(json!({"enabled": enabled})),
+        )
+        .await
     }
 
     /// The service principals of a tenant, from the control API.

@@ -1,9 +1,12 @@
 //! One integration-test binary (one link on 2 cores); each module is a topic.
 mod arm_conventions;
 mod clients;
+mod container_groups;
+mod generic_resources;
 mod helpers;
 mod identities;
 mod persistence;
 mod resource_groups;
 mod simulator;
 mod subscriptions;
+mod vms;

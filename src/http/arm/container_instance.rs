@@ -85,6 +85,15 @@ impl ContainerGroup {
             .unwrap_or_default();
         let identity = identity_view(&row);
         let running = row.power_state == "Running";
+        // The containers last started at their latest restart, else when the group was created.
+        let started = row
+            .events
+            .0
+            .last()
+            .and_then(|e| e.get("lastTimestamp"))
+            .and_then(Value::as_str)
+            .unwrap_or(&row.created_at)
+            .to_string();
         let mut properties = row.properties.0.clone();
         if let Some(Value::Array(containers)) = properties.get_mut("containers") {
             for c in containers.iter_mut() {
@@ -92,7 +101,7 @@ impl ContainerGroup {
                     continue;
                 };
                 let current = if running {
-                    json!({"state": "Running", "startTime": row.modified_at, "detailStatus": ""})
+                    json!({"state": "Running", "startTime": started, "detailStatus": ""})
                 } else {
                     json!({"state": "Terminated", "exitCode": 0, "finishTime": row.modified_at, "detailStatus": "Completed"})
                 };
