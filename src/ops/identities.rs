@@ -68,39 +68,41 @@ pub async fn create_or_update(
     create_or_update_in_transaction(state, r, spec, caller).await
 }
 
-/// The common case, a new identity, decided on a snapshot read beside the writer and written
-/// as one batch if the facts still hold (`store::identities::create_if_unchanged`). `None`
-/// when the identity exists, something is missing, or the state changed: the transactional
-/// path then decides and answers.
+/// The common case, a new identity, written in one round trip
+/// (`store::identities::create_if_new`), which reads R4's tenant in its own transaction.
+/// `None` when the identity exists or something is missing: the transactional path then
+/// decides and answers.
 async fn try_create(
     state: &AppState,
     r: &IdentityRef,
     spec: &IdentitySpec,
     caller: &Caller,
 ) -> Result<Option<IdentityRow>, OpError> {
-    let scope = store::identities::put_scope(
-        &mut *state.store.read().await?,
-        &r.sub(),
-        &r.group.key(),
-        &r.name.key(),
-    )
-    .await?;
-    let Some(scope) = scope else { return Ok(None) };
-    let (Some(group), None) = (scope.group_name, scope.identity) else {
-        return Ok(None);
-    };
-    let (row, principal) = new_identity(
+    // The batch reads the tenant (R4) and the group's display casing in its own transaction
+    // and hands them back; until then the row and principal carry placeholders the batch ignores.
+    let (mut row, principal) = new_identity(
         state,
         r,
         spec.clone(),
         caller,
-        group,
-        scope.subscription_tenant,
+        r.group.to_string(),
+        uuid::Uuid::nil().to_string(),
     )?;
-    let created =
-        store::identities::create_if_unchanged(&mut *state.store.writer().await?, &row, &principal)
-            .await?;
-    Ok(created.then_some(row))
+    const GROUP: &str = "\u{0}";
+    let id = user_assigned_identity_id(r.subscription, GROUP, r.name.as_str());
+    let parts = id.split_once(GROUP).unwrap_or((&id, ""));
+    let written = store::identities::create_if_new(
+        &mut *state.store.writer().await?,
+        &row,
+        &principal,
+        parts,
+    )
+    .await?;
+    Ok(written.map(|(tenant, group)| {
+        row.tenant_id = tenant;
+        row.resource_group = group;
+        row
+    }))
 }
 
 /// R4: the identity row and its principal, in the tenant the subscription trusts now.

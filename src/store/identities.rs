@@ -180,28 +180,71 @@ pub async fn insert_with_principal(
         .is_empty())
 }
 
-/// The fast path of a create: the same two inserts as one `begin immediate ... commit` batch
-/// on the writer connection, one round trip instead of four, so the single writer is held as
-/// briefly as possible. The caller decided on a snapshot read; the batch writes nothing unless
-/// those facts still hold: the subscription trusts the same tenant (the `where` guards), the
-/// name is free (primary key) and the group exists (foreign key). `Ok(false)`: something
-/// changed meanwhile, nothing was written, and the caller takes the transactional path.
-pub async fn create_if_unchanged(
+/// The fast path of a create, in one round trip to the writer: `begin immediate`, both
+/// inserts, `commit`, sent as one batch so the write lock is held as briefly as possible.
+/// The batch decides for itself: the identity goes in only if the subscription and group exist
+/// and the name is free, with R4's tenant (the one the subscription trusts now) read in the
+/// same transaction; its principal only if the identity went in. `Ok(Some((tenant, group
+/// display name)))` when both were written; `Ok(None)` when nothing was, and the caller takes
+/// the transactional path, which decides and answers (update, missing group, ...).
+///
+/// Of the row and principal it takes the values the caller decided; the tenant columns and the
+/// principal's resource id it computes: the id is `id_prefix || group display name ||
+/// id_suffix`, the two parts cut by the caller from `domain::identity::user_assigned_identity_id`.
+pub async fn create_if_new(
     conn: &mut SqliteConnection,
     i: &IdentityRow,
     p: &NewPrincipal,
-) -> Result<bool, sqlx::Error> {
-    let sql = format!("begin immediate; {INSERT_BOTH} commit;");
-    // The identity insert's `returning` row says both went in (rows_affected would count the commit).
-    match bind_both(&sql, i, p).fetch_all(&mut *conn).await {
-        Ok(rows) if !rows.is_empty() => Ok(true),
+    (id_prefix, id_suffix): (&str, &str),
+) -> Result<Option<(String, String)>, sqlx::Error> {
+    const SQL: &str = "begin immediate;
+        insert into user_assigned_identities (subscription_id, resource_group_key, name, name_key, location, tags,
+            tenant_id, principal_id, client_id, isolation_scope, created_at, created_by, created_by_type,
+            modified_at, modified_by, modified_by_type)
+        select s.id, g.name_key, ?3, ?4, ?5, ?6, s.tenant_id, ?7, ?8, ?9, ?10, ?11, ?12, ?10, ?13, ?14
+        from subscriptions s join resource_groups g on g.subscription_id = s.id and g.name_key = ?2
+        where s.id = ?1
+        on conflict do nothing;
+        insert into service_principals (object_id, app_id, tenant_id, display_name, kind, resource_id, created_at)
+        select i.principal_id, i.client_id, i.tenant_id, ?15, ?16, ?17 || g.name || ?18, ?10
+        from user_assigned_identities i
+        join resource_groups g on g.subscription_id = i.subscription_id and g.name_key = i.resource_group_key
+        where changes() = 1 and i.subscription_id = ?1 and i.resource_group_key = ?2 and i.name_key = ?4
+        returning tenant_id, (select name from resource_groups where subscription_id = ?1 and name_key = ?2) as resource_group;
+        commit;";
+    let outcome = sqlx::query(SQL)
+        .bind(&i.subscription_id) // 1
+        .bind(name_key(&i.resource_group)) // 2
+        .bind(&i.name) // 3
+        .bind(name_key(&i.name)) // 4
+        .bind(&i.location) // 5
+        .bind(&i.tags) // 6
+        .bind(&i.principal_id) // 7
+        .bind(&i.client_id) // 8
+        .bind(&i.isolation_scope) // 9
+        .bind(&i.created_at) // 10
+        .bind(&i.created_by) // 11
+        .bind(&i.created_by_type) // 12
+        .bind(&i.modified_by) // 13
+        .bind(&i.modified_by_type) // 14
+        .bind(&p.display_name) // 15
+        .bind(p.kind.as_str()) // 16
+        .bind(id_prefix) // 17
+        .bind(id_suffix) // 18
+        .fetch_all(&mut *conn)
+        .await;
+    match outcome {
+        Ok(rows) if !rows.is_empty() => Ok(Some((
+            rows[0].try_get("tenant_id")?,
+            rows[0].try_get("resource_group")?,
+        ))),
         outcome => {
-            // A batch that stopped part-way leaves its transaction open: close it before the
-            // connection goes back to the pool. (With nothing open, rollback merely fails.)
+            // Nothing went in (the batch committed an empty transaction), or a statement failed
+            // and left the transaction open: close it before the connection goes back.
             let _ = sqlx::query("rollback").execute(&mut *conn).await;
             match outcome {
-                Err(e) if !super::is_constraint_violation(&e) => Err(e),
-                _ => Ok(false),
+                Err(e) => Err(e),
+                Ok(_) => Ok(None),
             }
         }
     }

@@ -15,12 +15,12 @@ pub mod tenants;
 use sqlx::pool::PoolConnection;
 use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
 
-/// The database: one writer connection and a pool of readers.
+/// The database: a pool of writer connections and a pool of readers.
 ///
-/// SQLite allows one writer at a time. A single writer connection queues writers in the pool
-/// instead of letting them collide: a deferred read-then-write transaction that loses the race
-/// fails with SQLITE_BUSY_SNAPSHOT, which `busy_timeout` does not retry. WAL lets readers run
-/// beside the writer.
+/// SQLite allows one writer at a time. Every write takes the lock up front (`BEGIN IMMEDIATE`),
+/// so writers queue on `busy_timeout` instead of colliding: a deferred read-then-write
+/// transaction that loses the race fails with SQLITE_BUSY_SNAPSHOT, which `busy_timeout` does
+/// not retry. WAL lets readers run beside the writer.
 #[derive(Debug, Clone)]
 pub struct Store {
     write: SqlitePool,
@@ -28,12 +28,13 @@ pub struct Store {
 }
 
 impl Store {
-    /// A write transaction: the whole of one operation, committed or dropped as a unit.
+    /// A write transaction: the whole of one operation, committed or dropped as a unit. It
+    /// holds the write lock from its first statement (see the type's docs).
     pub async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
-        self.write.begin().await
+        self.write.begin_with("BEGIN IMMEDIATE").await
     }
 
-    /// The writer connection itself, for a write sent as one batch (see `identities::create_if_unchanged`).
+    /// The writer connection itself, for a write sent as one batch (see `identities::create_if_new`).
     pub async fn writer(&self) -> Result<PoolConnection<Sqlite>, sqlx::Error> {
         self.write.acquire().await
     }
@@ -59,11 +60,6 @@ pub async fn clear_state(conn: &mut SqliteConnection) -> Result<(), sqlx::Error>
     .execute(conn)
     .await?;
     Ok(())
-}
-
-/// True when the error is the violation of any constraint (unique, primary key, foreign key).
-pub fn is_constraint_violation(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation() || d.is_foreign_key_violation() || d.is_check_violation())
 }
 
 /// True when the error is the violation of a unique or primary-key constraint.
