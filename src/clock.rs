@@ -1,19 +1,92 @@
-//! The simulator's clock. Only this module reads the system time, so time can later be set,
-//! frozen or advanced for tests of expiry (DESIGN principle 6).
-use chrono::{DateTime, SecondsFormat, Utc};
+//! The simulator's clock. Only this module reads the system time, so time can be set, frozen
+//! or advanced for tests of expiry (DESIGN principle 6): `/simulator/clock` drives it.
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use std::sync::{Arc, RwLock};
 
-/// The time source every operation uses.
+/// The time source every operation uses: the system time shifted by an offset, or a frozen
+/// instant. Cheap to read; shared by every clone.
 #[derive(Debug, Clone, Default)]
-pub struct Clock;
+pub struct Clock {
+    state: Arc<RwLock<ClockState>>,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct ClockState {
+    /// Added to the system time while the clock runs.
+    offset: Duration,
+    /// The instant the clock stands at while frozen.
+    frozen: Option<DateTime<Utc>>,
+}
+
+/// What `GET /simulator/clock` shows.
+#[derive(Debug, Clone, Copy)]
+pub struct ClockReading {
+    pub now: DateTime<Utc>,
+    pub frozen: bool,
+}
 
 impl Clock {
     pub fn now(&self) -> DateTime<Utc> {
-        Utc::now()
+        let s = self.read();
+        s.frozen.unwrap_or_else(|| Utc::now() + s.offset)
     }
 
     /// `now()` as ARM writes timestamps (`2024-01-01T00:00:00.0000000Z`), which also sorts as text.
     pub fn now_text(&self) -> String {
         arm_time(self.now())
+    }
+
+    pub fn reading(&self) -> ClockReading {
+        ClockReading {
+            now: self.now(),
+            frozen: self.read().frozen.is_some(),
+        }
+    }
+
+    /// Sets the time; a frozen clock stays frozen at it, a running one runs on from it.
+    pub fn set(&self, now: DateTime<Utc>) {
+        let mut s = self.write();
+        match s.frozen {
+            Some(_) => s.frozen = Some(now),
+            None => s.offset = now - Utc::now(),
+        }
+    }
+
+    /// Freezes the clock at its current time, or lets it run on from where it stands.
+    pub fn freeze(&self, frozen: bool) {
+        let now = self.now();
+        let mut s = self.write();
+        match (frozen, s.frozen) {
+            (true, None) => s.frozen = Some(now),
+            (false, Some(at)) => {
+                s.frozen = None;
+                s.offset = at - Utc::now();
+            }
+            _ => {}
+        }
+    }
+
+    /// Moves the clock forward (or back, with a negative amount).
+    pub fn advance(&self, by: Duration) {
+        let mut s = self.write();
+        match s.frozen.as_mut() {
+            Some(at) => *at += by,
+            None => s.offset += by,
+        }
+    }
+
+    /// Back to the system time.
+    pub fn reset(&self) {
+        *self.write() = ClockState::default();
+    }
+
+    fn read(&self) -> ClockState {
+        // A poisoned lock only means a panic elsewhere while holding it; the state is plain data.
+        *self.state.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, ClockState> {
+        self.state.write().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -28,6 +101,24 @@ pub fn arm_time(t: DateTime<Utc>) -> String {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn a_frozen_clock_stands_still_and_advances_by_hand() {
+        let clock = Clock::default();
+        clock.freeze(true);
+        let t = clock.now();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        assert_eq!(clock.now(), t);
+        clock.advance(Duration::seconds(90));
+        assert_eq!(clock.now(), t + Duration::seconds(90));
+        let at = Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap();
+        clock.set(at);
+        assert_eq!(clock.now(), at);
+        clock.freeze(false);
+        assert!(clock.now() >= at && clock.now() < at + Duration::seconds(5));
+        clock.reset();
+        assert!(clock.now() < at);
+    }
 
     #[test]
     fn arm_time_has_seven_fractional_digits() {

@@ -1,10 +1,13 @@
 //! The one piece of shared state every handler gets through `web::Data`.
-use crate::{clock::Clock, idgen::IdGen, store::Store};
+use crate::{clock::Clock, idgen::IdGen, store::Store, tokens::Keys};
 
-/// Store, clock and id generator: everything an op needs.
+/// Store, clock, id generator and signing keys: everything an op needs.
 #[derive(Debug)]
 pub struct AppState {
     pub store: Store,
     pub clock: Clock,
     pub idgen: IdGen,
+    pub keys: Keys,
+    /// Managed-identity tokens already signed (IMDS hands out the same token until near expiry).
+    pub token_cache: crate::ops::tokens::TokenCache,
 }

@@ -9,6 +9,7 @@ pub mod ids;
 pub mod names;
 pub mod rules;
 pub mod tags;
+pub mod tokens;
 
 pub use ids::{IdError, SubscriptionId, TenantId};
 pub use names::{IdentityName, NameError, ResourceGroupName, ResourceName};

@@ -2,8 +2,10 @@
 //! plus what they share: the error envelope, extractors, middleware and the OpenAPI document.
 //! Handlers parse, call one op and shape the answer; no SQL and no rules here.
 pub mod arm;
+pub mod entra;
 pub mod error;
 pub mod extract;
+pub mod imds;
 pub mod middleware;
 pub mod simulator;
 
@@ -53,6 +55,8 @@ pub struct SystemData {
         (name = "ManagedIdentity", description = "Microsoft.ManagedIdentity: user-assigned identities, system-assigned identities by scope"),
         (name = "Compute", description = "Microsoft.Compute: virtual machines and their identities"),
         (name = "ContainerInstance", description = "Microsoft.ContainerInstance: container groups and their identities"),
+        (name = "Instance", description = "What code on a VM or container group calls: IMDS and the App Service token protocol, under /instances/{instanceId}"),
+        (name = "Entra", description = "Entra's discovery documents, signing keys and token endpoints, per tenant"),
         (name = "Simulator", description = "mi-sim's control API")
     )
 )]
@@ -67,7 +71,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(arm::generic::configure)
         .configure(arm::resources::configure)
         .configure(arm::subscriptions::configure)
-        .service(utoipa_actix_web::scope("/simulator").configure(simulator::configure));
+        .configure(imds::configure)
+        .service(utoipa_actix_web::scope("/simulator").configure(simulator::configure))
+        .configure(entra::configure);
 }
 
 /// The OpenAPI document, built from the same registration as the server.

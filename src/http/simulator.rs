@@ -5,7 +5,7 @@ use crate::domain::{SubscriptionId, TenantId};
 use crate::http::error::{ArmError, ArmErrorResponse};
 use crate::http::extract::SubscriptionPath;
 use crate::http::json;
-use crate::ops::{bootstrap, directory as ops, rules, Written};
+use crate::ops::{bootstrap, directory as ops, rules, tokens, Written};
 use crate::state::AppState;
 use crate::store::{principals::PrincipalRow, subscriptions::SubscriptionRow, tenants::TenantRow};
 use actix_web::http::StatusCode;
@@ -287,6 +287,198 @@ pub async fn update_rule(
     Ok(json(StatusCode::OK, &SimRule::new(rule)))
 }
 
+/// The simulator's clock.
+#[derive(Serialize, ToSchema)]
+pub struct SimClock {
+    /// The time every token and timestamp follows.
+    #[schema(example = "2030-01-01T00:00:00Z")]
+    now: String,
+    frozen: bool,
+}
+
+fn clock_view(state: &AppState) -> SimClock {
+    let r = state.clock.reading();
+    SimClock {
+        now: r.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        frozen: r.frozen,
+    }
+}
+
+/// Read the simulator's clock.
+#[utoipa::path(tag = "Simulator", operation_id = "Simulator_GetClock",
+    responses((status = 200, body = SimClock)))]
+#[get("/clock")]
+pub async fn get_clock(state: web::Data<AppState>) -> HttpResponse {
+    json(StatusCode::OK, &clock_view(&state))
+}
+
+/// Set the clock: `now` moves it there, `frozen` stops or restarts it.
+#[derive(Deserialize, ToSchema)]
+pub struct ClockUpdate {
+    /// An RFC 3339 time.
+    now: Option<String>,
+    frozen: Option<bool>,
+}
+
+/// Set or freeze the simulator's clock.
+#[utoipa::path(tag = "Simulator", operation_id = "Simulator_SetClock", request_body = ClockUpdate,
+    responses((status = 200, body = SimClock), (status = "default", body = ArmErrorResponse)))]
+#[put("/clock")]
+pub async fn set_clock(
+    state: web::Data<AppState>,
+    body: web::Json<ClockUpdate>,
+) -> Result<HttpResponse, ArmError> {
+    let now = body
+        .now
+        .as_deref()
+        .map(|raw| {
+            chrono::DateTime::parse_from_rfc3339(raw)
+                .map(|t| t.with_timezone(&chrono::Utc))
+                .map_err(|_| {
+                    ArmError::bad_request(
+                        "InvalidClockTime",
+                        format!("The time '{raw}' is not an RFC 3339 time such as 2030-01-01T00:00:00Z."),
+                    )
+                    .with_target("now")
+                })
+        })
+        .transpose()?;
+    if let Some(frozen) = body.frozen {
+        state.clock.freeze(frozen);
+    }
+    if let Some(now) = now {
+        state.clock.set(now);
+    }
+    Ok(json(StatusCode::OK, &clock_view(&state)))
+}
+
+/// How far to move the clock.
+#[derive(Deserialize, ToSchema)]
+pub struct ClockAdvance {
+    seconds: i64,
+}
+
+/// Move the simulator's clock forward by `seconds`.
+#[utoipa::path(tag = "Simulator", operation_id = "Simulator_AdvanceClock", request_body = ClockAdvance,
+    responses((status = 200, body = SimClock)))]
+#[post("/clock/advance")]
+pub async fn advance_clock(
+    state: web::Data<AppState>,
+    body: web::Json<ClockAdvance>,
+) -> HttpResponse {
+    state.clock.advance(chrono::Duration::seconds(body.seconds));
+    json(StatusCode::OK, &clock_view(&state))
+}
+
+/// An instance: a VM or container group as code running on it sees it, with the environment
+/// that points unmodified clients at its identity.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SimInstance {
+    instance_id: String,
+    resource_id: String,
+    /// IMDS base: `{metadataBaseUrl}/metadata/identity/oauth2/token`.
+    metadata_base_url: String,
+    /// The App Service-style token endpoint.
+    identity_endpoint: String,
+    identity_header: String,
+    /// `IDENTITY_ENDPOINT`, `IDENTITY_HEADER`, `AZURE_POD_IDENTITY_AUTHORITY_HOST`.
+    env: std::collections::BTreeMap<String, String>,
+}
+
+impl SimInstance {
+    fn new(i: crate::store::instances::InstanceRow, base: &str) -> Self {
+        let metadata_base_url = format!("{base}/instances/{}", i.instance_id);
+        let identity_endpoint = format!("{metadata_base_url}/msi/token");
+        let env = [
+            ("IDENTITY_ENDPOINT", identity_endpoint.clone()),
+            ("IDENTITY_HEADER", i.identity_header.clone()),
+            (
+                "AZURE_POD_IDENTITY_AUTHORITY_HOST",
+                metadata_base_url.clone(),
+            ),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        Self {
+            resource_id: tokens::resource_id(&i),
+            instance_id: i.instance_id,
+            metadata_base_url,
+            identity_endpoint,
+            identity_header: i.identity_header,
+            env,
+        }
+    }
+}
+
+/// Instances.
+#[derive(Serialize, ToSchema)]
+pub struct SimInstanceList {
+    value: Vec<SimInstance>,
+}
+
+/// Which instances to list.
+#[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
+pub struct InstanceQuery {
+    /// The ARM id of a VM or container group.
+    resource_id: Option<String>,
+    /// A VM or container group name, in any group.
+    name: Option<String>,
+}
+
+/// List instances, or find one by resource id or name.
+#[utoipa::path(tag = "Simulator", operation_id = "Simulator_ListInstances", params(InstanceQuery),
+    responses((status = 200, body = SimInstanceList), (status = "default", body = ArmErrorResponse)))]
+#[get("/instances")]
+pub async fn list_instances(
+    state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
+    query: web::Query<InstanceQuery>,
+) -> Result<HttpResponse, ArmError> {
+    let rows = tokens::find_instances(&state, query.resource_id.as_deref(), query.name.as_deref())
+        .await
+        .map_err(crate::ops::OpError::from)?;
+    let base = crate::http::extract::base_url(&req);
+    let value = rows
+        .into_iter()
+        .map(|i| SimInstance::new(i, &base))
+        .collect();
+    Ok(json(StatusCode::OK, &SimInstanceList { value }))
+}
+
+/// Path of an instance.
+#[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Path, rename_all = "camelCase")]
+pub struct SimInstancePath {
+    instance_id: String,
+}
+
+/// Get an instance by its id.
+#[utoipa::path(tag = "Simulator", operation_id = "Simulator_GetInstance", params(SimInstancePath),
+    responses((status = 200, body = SimInstance), (status = "default", body = ArmErrorResponse)))]
+#[get("/instances/{instanceId}")]
+pub async fn get_instance(
+    state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
+    path: web::Path<SimInstancePath>,
+) -> Result<HttpResponse, ArmError> {
+    let row = tokens::instance(&state, &path.instance_id)
+        .await
+        .map_err(|e| {
+            ArmError::new(
+                StatusCode::NOT_FOUND,
+                "InstanceNotFound",
+                format!("{e}. GET /simulator/instances lists them."),
+            )
+        })?;
+    let base = crate::http::extract::base_url(&req);
+    Ok(json(StatusCode::OK, &SimInstance::new(row, &base)))
+}
+
 /// Mounts the control API (under `/simulator`).
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(create_tenant)
@@ -295,5 +487,10 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(list_service_principals)
         .service(list_rules)
         .service(update_rule)
+        .service(get_clock)
+        .service(set_clock)
+        .service(advance_clock)
+        .service(list_instances)
+        .service(get_instance)
         .service(reset);
 }

@@ -51,6 +51,9 @@ pub async fn bootstrap(state: &AppState) -> Result<(), sqlx::Error> {
 pub async fn reset(state: &AppState) -> Result<(), sqlx::Error> {
     let mut tx = state.store.begin_write().await?;
     store::clear_state(&mut tx).await?;
+    state.clock.reset();
     ensure_defaults(&mut tx, &state.clock.now_text()).await?;
-    tx.commit().await
+    tx.commit().await?;
+    state.token_cache.clear();
+    Ok(())
 }

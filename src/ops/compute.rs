@@ -111,7 +111,14 @@ async fn write(
         (Some(existing), _) => (existing, Written::Updated),
         (None, Write::Patch) => return Err(r.not_found()),
         (None, Write::Put) => (
-            new_row(r, &group, &spec, caller, &now, state.idgen.uuid()),
+            new_row(
+                r,
+                &group,
+                &spec,
+                caller,
+                &now,
+                (state.idgen.uuid(), state.idgen.uuid()),
+            ),
             Written::Created,
         ),
     };
@@ -213,7 +220,7 @@ fn new_row(
     spec: &ComputeSpec,
     caller: &Caller,
     now: &str,
-    instance_id: Uuid,
+    (instance_id, identity_header): (Uuid, Uuid),
 ) -> ComputeRow {
     ComputeRow {
         subscription_id: r.sub(),
@@ -233,6 +240,7 @@ fn new_row(
         system_client_id: None,
         system_tenant_id: None,
         user_assigned: Json(Vec::new()),
+        identity_header: identity_header.simple().to_string(),
         created_at: now.to_string(),
         created_by: caller.name.clone(),
         created_by_type: caller.kind.to_string(),

@@ -7,6 +7,7 @@ pub mod identities;
 pub mod resource_groups;
 pub mod resources;
 pub mod rules;
+pub mod tokens;
 
 /// Why an operation did not happen. `http::error` maps each variant to ARM's status and code.
 #[derive(Debug, thiserror::Error)]

@@ -28,6 +28,8 @@ pub struct ComputeRow {
     pub system_client_id: Option<String>,
     pub system_tenant_id: Option<String>,
     pub user_assigned: Json<Vec<UserAssignedRef>>,
+    /// The secret the instance's App Service-style token endpoint checks (`IDENTITY_HEADER`).
+    pub identity_header: String,
     pub created_at: String,
     pub created_by: String,
     pub created_by_type: String,
@@ -38,7 +40,7 @@ pub struct ComputeRow {
 
 const COLUMNS: &str = "c.subscription_id, g.name as resource_group, c.resource_type, c.name, c.location, c.tags,
     c.instance_id, c.properties, c.extra, c.power_state, c.restart_count, c.events, c.identity_type,
-    c.system_principal_id, c.system_client_id, c.system_tenant_id, c.user_assigned, c.created_at, c.created_by, c.created_by_type,
+    c.system_principal_id, c.system_client_id, c.system_tenant_id, c.user_assigned, c.identity_header, c.created_at, c.created_by, c.created_by_type,
     c.modified_at, c.modified_by, c.modified_by_type";
 
 /// Everything a PUT needs to decide, in one statement: the tenant the subscription trusts,
@@ -136,8 +138,8 @@ pub async fn upsert(conn: &mut SqliteConnection, c: &ComputeRow) -> Result<(), s
         "insert into compute_resources (subscription_id, resource_group_key, resource_type, name, name_key, location,
              tags, instance_id, properties, extra, power_state, restart_count, events, identity_type,
              system_principal_id, system_tenant_id, user_assigned, created_at, created_by, created_by_type,
-             modified_at, modified_by, modified_by_type, system_client_id)
-         values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)
+             modified_at, modified_by, modified_by_type, system_client_id, identity_header)
+         values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)
          on conflict (subscription_id, resource_group_key, resource_type, name_key) do update set
              tags = excluded.tags, properties = excluded.properties, extra = excluded.extra,
              power_state = excluded.power_state, restart_count = excluded.restart_count, events = excluded.events,
@@ -171,6 +173,7 @@ pub async fn upsert(conn: &mut SqliteConnection, c: &ComputeRow) -> Result<(), s
     .bind(&c.modified_by)
     .bind(&c.modified_by_type)
     .bind(&c.system_client_id)
+    .bind(&c.identity_header)
     .execute(conn)
     .await?;
     Ok(())

@@ -3,6 +3,7 @@
 pub mod compute;
 pub mod connect;
 pub mod identities;
+pub mod instances;
 pub mod key_material;
 pub mod operations;
 pub mod principals;
@@ -50,6 +51,7 @@ pub async fn clear_state(conn: &mut SqliteConnection) -> Result<(), sqlx::Error>
     sqlx::query(
         r#"delete from operations;
            delete from rule_switches;
+           delete from applications;
            delete from compute_resources;
            delete from user_assigned_identities;
            delete from service_principals;

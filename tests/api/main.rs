@@ -9,4 +9,5 @@ mod persistence;
 mod resource_groups;
 mod simulator;
 mod subscriptions;
+mod tokens;
 mod vms;

@@ -1,0 +1,208 @@
+//! Entra's public endpoints, per tenant, at Entra's paths (arm-contract.md C.4): the OpenID
+//! discovery documents (v1 and v2) and the signing keys, so any JWT library can verify a
+//! mi-sim token without knowing mi-sim. Errors use Entra's AADSTS envelope.
+use crate::domain::TenantId;
+use crate::http::extract::base_url;
+use crate::http::json;
+use crate::state::AppState;
+use crate::store;
+use actix_web::http::StatusCode;
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use utoipa::IntoParams;
+
+/// Path of a tenant's Entra endpoints.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct EntraTenantPath {
+    /// A tenant id (or `common` for the keys).
+    tenant: String,
+}
+
+/// Entra's error envelope (`error`, `error_description` with the AADSTS code, `error_codes`...).
+pub fn aadsts_error(
+    state: &AppState,
+    status: StatusCode,
+    error: &str,
+    code: u32,
+    text: &str,
+) -> HttpResponse {
+    let now = state.clock.now();
+    let stamp = now.format("%Y-%m-%d %H:%M:%SZ").to_string();
+    let trace = state.idgen.uuid().hyphenated().to_string();
+    let correlation = state.idgen.uuid().hyphenated().to_string();
+    let mut res = json(
+        status,
+        &json!({
+            "error": error,
+            "error_description": format!("AADSTS{code}: {text}\r\nTrace ID: {trace}\r\nCorrelation ID: {correlation}\r\nTimestamp: {stamp}"),
+            "error_codes": [code],
+            "timestamp": stamp,
+            "trace_id": trace,
+            "correlation_id": correlation,
+            "error_uri": format!("https://login.microsoftonline.com/error?code={code}"),
+        }),
+    );
+    res.headers_mut().insert(
+        actix_web::http::header::CACHE_CONTROL,
+        actix_web::http::header::HeaderValue::from_static("no-store, no-cache"),
+    );
+    res
+}
+
+/// The tenant of an Entra path, or Entra's `invalid_tenant` answer.
+pub async fn known_tenant(state: &AppState, raw: &str) -> Result<String, HttpResponse> {
+    let unknown = || {
+        aadsts_error(
+            state,
+            StatusCode::BAD_REQUEST,
+            "invalid_tenant",
+            90002,
+            &format!("Tenant '{raw}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant."),
+        )
+    };
+    let Ok(id) = TenantId::parse(raw) else {
+        return Err(unknown());
+    };
+    let found = match state.store.read().await {
+        Ok(mut conn) => store::tenants::get(&mut conn, &id.to_string()).await,
+        Err(e) => Err(e),
+    };
+    match found {
+        Ok(Some(t)) => Ok(t.id),
+        Ok(None) => Err(unknown()),
+        Err(e) => {
+            tracing::error!(error.cause_chain = ?e, "internal error");
+            Err(HttpResponse::InternalServerError().finish())
+        }
+    }
+}
+
+fn cached(mut res: HttpResponse) -> HttpResponse {
+    res.headers_mut().insert(
+        actix_web::http::header::CACHE_CONTROL,
+        actix_web::http::header::HeaderValue::from_static("max-age=86400, private"),
+    );
+    res
+}
+
+/// The JSON Web Key Set mi-sim signs with.
+async fn jwks(state: &AppState) -> HttpResponse {
+    match state.keys.get(&state.clock.now_text()).await {
+        Ok(k) => cached(json(
+            StatusCode::OK,
+            &json!({"keys": [{
+                "kty": "RSA", "use": "sig", "kid": k.kid, "x5t": k.kid,
+                "n": k.n, "e": k.e, "x5c": [k.x5c],
+            }]}),
+        )),
+        Err(e) => {
+            tracing::error!(error = %e, "signing key unavailable");
+            HttpResponse::InternalServerError().finish()
+        }
+    }
+}
+
+/// The signing keys (v2 path).
+#[utoipa::path(tag = "Entra", operation_id = "Entra_KeysV2", params(EntraTenantPath),
+    responses((status = 200, description = "JWKS {keys: [...]}")))]
+#[get("/{tenant}/discovery/v2.0/keys")]
+pub async fn keys_v2(state: web::Data<AppState>, path: web::Path<EntraTenantPath>) -> HttpResponse {
+    if path.tenant != "common" {
+        if let Err(res) = known_tenant(&state, &path.tenant).await {
+            return res;
+        }
+    }
+    jwks(&state).await
+}
+
+/// The signing keys (v1 path; `common` too).
+#[utoipa::path(tag = "Entra", operation_id = "Entra_Keys", params(EntraTenantPath),
+    responses((status = 200, description = "JWKS {keys: [...]}")))]
+#[get("/{tenant}/discovery/keys")]
+pub async fn keys_v1(state: web::Data<AppState>, path: web::Path<EntraTenantPath>) -> HttpResponse {
+    if path.tenant != "common" {
+        if let Err(res) = known_tenant(&state, &path.tenant).await {
+            return res;
+        }
+    }
+    jwks(&state).await
+}
+
+fn discovery(base: &str, tenant: &str, v2: bool) -> Value {
+    let (issuer, oauth, keys) = if v2 {
+        (
+            format!("{base}/{tenant}/v2.0"),
+            format!("{base}/{tenant}/oauth2/v2.0"),
+            format!("{base}/{tenant}/discovery/v2.0/keys"),
+        )
+    } else {
+        (
+            format!("https://sts.windows.net/{tenant}/"),
+            format!("{base}/{tenant}/oauth2"),
+            format!("{base}/common/discovery/keys"),
+        )
+    };
+    json!({
+        "token_endpoint": format!("{oauth}/token"),
+        "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+        "jwks_uri": keys,
+        "response_modes_supported": ["query", "fragment", "form_post"],
+        "subject_types_supported": ["pairwise"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
+        "scopes_supported": ["openid", "profile", "email", "offline_access"],
+        "issuer": issuer,
+        "request_uri_parameter_supported": false,
+        "authorization_endpoint": format!("{oauth}/authorize"),
+        "device_authorization_endpoint": format!("{oauth}/devicecode"),
+        "http_logout_supported": true,
+        "frontchannel_logout_supported": true,
+        "end_session_endpoint": format!("{oauth}/logout"),
+        "claims_supported": ["sub", "iss", "aud", "exp", "iat", "nbf", "tid", "oid", "appid", "idtyp"],
+        "tenant_region_scope": "WW",
+        "cloud_instance_name": "microsoftonline.com",
+        "cloud_graph_host_name": "graph.windows.net",
+        "msgraph_host": "graph.microsoft.com",
+    })
+}
+
+/// The OpenID configuration of a tenant (v2).
+#[utoipa::path(tag = "Entra", operation_id = "Entra_OpenIdConfigurationV2", params(EntraTenantPath),
+    responses((status = 200, description = "OpenID discovery document"), (status = 400, description = "AADSTS90002: unknown tenant")))]
+#[get("/{tenant}/v2.0/.well-known/openid-configuration")]
+pub async fn openid_configuration_v2(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<EntraTenantPath>,
+) -> HttpResponse {
+    match known_tenant(&state, &path.tenant).await {
+        Ok(t) => cached(json(StatusCode::OK, &discovery(&base_url(&req), &t, true))),
+        Err(res) => res,
+    }
+}
+
+/// The OpenID configuration of a tenant (v1, issuer `https://sts.windows.net/{tenant}/`, as the
+/// managed-identity tokens carry).
+#[utoipa::path(tag = "Entra", operation_id = "Entra_OpenIdConfiguration", params(EntraTenantPath),
+    responses((status = 200, description = "OpenID discovery document"), (status = 400, description = "AADSTS90002: unknown tenant")))]
+#[get("/{tenant}/.well-known/openid-configuration")]
+pub async fn openid_configuration_v1(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<EntraTenantPath>,
+) -> HttpResponse {
+    match known_tenant(&state, &path.tenant).await {
+        Ok(t) => cached(json(StatusCode::OK, &discovery(&base_url(&req), &t, false))),
+        Err(res) => res,
+    }
+}
+
+/// Mounts Entra's endpoints.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(keys_v2)
+        .service(keys_v1)
+        .service(openid_configuration_v2)
+        .service(openid_configuration_v1);
+}

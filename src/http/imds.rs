@@ -1,0 +1,417 @@
+//! The endpoints code on an instance calls, under `/instances/{instanceId}` (arm-contract.md C):
+//! the IMDS token endpoint, the instance metadata, and the App Service form that every Azure
+//! client honours through `IDENTITY_ENDPOINT` + `IDENTITY_HEADER`. Their errors are IMDS's and
+//! App Service's own shapes, not ARM's.
+use crate::domain::tokens::{Refusal, SelectionError, Selector};
+use crate::http::json;
+use crate::ops::tokens::{self as ops, IssuedToken, TokenFailure};
+use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+
+/// What IMDS sends as its `Server` header; MSAL.NET's probe looks for the `IMDS/` prefix.
+const SERVER: &str = "IMDS/150.870.65.1854";
+
+/// The IMDS api-versions (instance-metadata-service docs); tokens need 2018-02-01 or later (R10).
+const IMDS_VERSIONS: &[&str] = &[
+    "2025-04-07",
+    "2024-07-17",
+    "2024-03-15",
+    "2023-11-15",
+    "2023-07-01",
+    "2021-12-13",
+    "2021-11-15",
+    "2021-11-01",
+    "2021-10-01",
+    "2021-08-01",
+    "2021-05-01",
+    "2021-03-01",
+    "2021-02-01",
+    "2021-01-01",
+    "2020-12-01",
+    "2020-10-01",
+    "2020-09-01",
+    "2020-07-15",
+    "2020-06-01",
+    "2019-11-01",
+    "2019-08-15",
+    "2019-08-01",
+    "2019-06-04",
+    "2019-06-01",
+    "2019-04-30",
+    "2019-03-11",
+    "2019-02-01",
+    "2018-10-01",
+    "2018-04-02",
+    "2018-02-01",
+];
+
+/// Path of an instance.
+#[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Path, rename_all = "camelCase")]
+pub struct InstancePath {
+    instance_id: String,
+}
+
+/// The query of a token request: `api-version`, `resource`, and at most one selector.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TokenQuery {
+    #[serde(rename = "api-version")]
+    #[param(rename = "api-version")]
+    pub api_version: Option<String>,
+    /// The audience, e.g. `https://management.azure.com/`.
+    pub resource: Option<String>,
+    pub client_id: Option<String>,
+    pub object_id: Option<String>,
+    pub msi_res_id: Option<String>,
+}
+
+/// An IMDS token (every value a string, arm-contract.md C.1.2).
+#[derive(Serialize, ToSchema)]
+pub struct ImdsToken {
+    access_token: String,
+    client_id: String,
+    expires_in: String,
+    expires_on: String,
+    ext_expires_in: String,
+    not_before: String,
+    resource: String,
+    token_type: &'static str,
+}
+
+fn imds_error(status: StatusCode, error: &str, description: &str) -> HttpResponse {
+    let mut res = json(
+        status,
+        &json!({"error": error, "error_description": description}),
+    );
+    res.headers_mut().insert(
+        actix_web::http::header::SERVER,
+        actix_web::http::header::HeaderValue::from_static(SERVER),
+    );
+    res
+}
+
+/// The query's pairs; IMDS refuses a parameter given twice.
+fn pairs(req: &HttpRequest) -> Result<Vec<(String, String)>, ()> {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(req.query_string()).map_err(|_| ())?;
+    let mut names: Vec<&str> = pairs.iter().map(|(k, _)| k.as_str()).collect();
+    names.sort_unstable();
+    let before = names.len();
+    names.dedup();
+    (names.len() == before).then_some(pairs).ok_or(())
+}
+
+fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// The one selector of a request, from the parameter names a protocol uses.
+fn selector(
+    pairs: &[(String, String)],
+    client: &str,
+    object: &[&str],
+    resource: &[&str],
+) -> Result<Selector, ()> {
+    let mut found = Vec::new();
+    if let Some(v) = param(pairs, client) {
+        found.push(Selector::ClientId(v.to_string()));
+    }
+    for name in object {
+        if let Some(v) = param(pairs, name) {
+            found.push(Selector::ObjectId(v.to_string()));
+        }
+    }
+    for name in resource {
+        if let Some(v) = param(pairs, name) {
+            found.push(Selector::ResourceId(v.to_string()));
+        }
+    }
+    match found.len() {
+        0 => Ok(Selector::Default),
+        1 => Ok(found.remove(0)),
+        _ => Err(()),
+    }
+}
+
+/// Why a token request failed, as (status, IMDS error id, description).
+fn failure_parts(f: TokenFailure) -> (StatusCode, &'static str, String) {
+    let bad = StatusCode::BAD_REQUEST;
+    match f {
+        TokenFailure::UnknownInstance(id) => (
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("mi-sim has no instance '{id}'. GET /simulator/instances lists them."),
+        ),
+        TokenFailure::Selection(SelectionError::NotFound) => {
+            (bad, "invalid_request", "Identity not found".into())
+        }
+        TokenFailure::Selection(SelectionError::Ambiguous) => (
+            bad,
+            "invalid_request",
+            "Multiple user assigned identities exist, please specify the clientId / resourceId of the identity in the token request".into(),
+        ),
+        // The principal is gone, or lives in a tenant the subscription no longer trusts:
+        // Entra does not know the application in the tenant IMDS asks it for.
+        TokenFailure::Refused {
+            refusal: refusal @ (Refusal::TenantChanged | Refusal::PrincipalDeleted | Refusal::IdentityDeleted),
+            client_id,
+            tenant,
+        } => (
+            bad,
+            "unauthorized_client",
+            format!("AADSTS700016: Application with identifier '{client_id}' was not found in the directory '{tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant. (mi-sim: refused by rule {})", refusal.rule()),
+        ),
+        TokenFailure::Refused { refusal, .. } => (
+            bad,
+            "invalid_request",
+            format!("Identity not found (mi-sim: the user-assigned identity was moved away from the id this resource names; rule {})", refusal.rule()),
+        ),
+        TokenFailure::Token(e) => {
+            tracing::error!(error = %e, "token signing failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "unknown", "Failed to retrieve token from the Active directory.".into())
+        }
+        TokenFailure::Store(e) => {
+            tracing::error!(error.cause_chain = ?e, "internal error");
+            (StatusCode::INTERNAL_SERVER_ERROR, "unknown", "Failed to retrieve token from the Active directory.".into())
+        }
+    }
+}
+
+/// The error a failed token request gets on the IMDS protocol.
+fn imds_failure(f: TokenFailure) -> HttpResponse {
+    let (status, error, description) = failure_parts(f);
+    imds_error(status, error, &description)
+}
+
+/// Get a token for an identity of the instance (the IMDS protocol). Needs `Metadata: true`;
+/// a request without it (how clients probe) is answered at once with `bad_request_102`.
+#[utoipa::path(
+    tag = "Instance", operation_id = "Imds_GetToken",
+    params(InstancePath, TokenQuery, ("Metadata" = String, Header, description = "must be `true`")),
+    responses((status = 200, body = ImdsToken), (status = 400, description = "IMDS error: {error, error_description}"))
+)]
+#[get("/instances/{instanceId}/metadata/identity/oauth2/token")]
+pub async fn imds_token(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<InstancePath>,
+) -> HttpResponse {
+    let metadata = req.headers().get("metadata").and_then(|v| v.to_str().ok());
+    if metadata != Some("true") {
+        return imds_error(
+            StatusCode::BAD_REQUEST,
+            "bad_request_102",
+            "Required metadata header not specified",
+        );
+    }
+    if req.headers().contains_key("x-forwarded-for") {
+        return imds_error(
+            StatusCode::BAD_REQUEST,
+            "bad_request_102",
+            "Requests with an X-Forwarded-For header are refused: the instance metadata service only answers code on the instance itself.",
+        );
+    }
+    let Ok(pairs) = pairs(&req) else {
+        return imds_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "The request is missing a required parameter, includes an invalid parameter value, includes a parameter more than once, or is otherwise malformed.",
+        );
+    };
+    if !param(&pairs, "api-version").is_some_and(|v| IMDS_VERSIONS.contains(&v)) {
+        let mut res = json(
+            StatusCode::BAD_REQUEST,
+            &json!({"error": "Bad request. api-version is invalid or was not specified in the request. For more information refer to aka.ms/azureimds", "newest-versions": &IMDS_VERSIONS[..3]}),
+        );
+        res.headers_mut().insert(
+            actix_web::http::header::SERVER,
+            actix_web::http::header::HeaderValue::from_static(SERVER),
+        );
+        return res;
+    }
+    let Some(resource) = param(&pairs, "resource").filter(|r| !r.is_empty()) else {
+        return imds_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "Required query variable 'resource' is missing",
+        );
+    };
+    let Ok(selector) = selector(
+        &pairs,
+        "client_id",
+        &["object_id"],
+        &["msi_res_id", "mi_res_id"],
+    ) else {
+        return imds_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "Only one of client_id, object_id or msi_res_id may be given.",
+        );
+    };
+    match ops::managed_identity_token(&state, &path.instance_id, resource, &selector).await {
+        Ok(t) => {
+            let mut res = json(StatusCode::OK, &imds_body(t));
+            res.headers_mut().insert(
+                actix_web::http::header::SERVER,
+                actix_web::http::header::HeaderValue::from_static(SERVER),
+            );
+            res
+        }
+        Err(f) => imds_failure(f),
+    }
+}
+
+fn imds_body(t: IssuedToken) -> ImdsToken {
+    ImdsToken {
+        access_token: t.access_token,
+        client_id: t.client_id,
+        expires_in: t.expires_in.to_string(),
+        expires_on: t.expires_on.to_string(),
+        ext_expires_in: t.expires_in.to_string(),
+        not_before: t.not_before.to_string(),
+        resource: t.resource,
+        token_type: "Bearer",
+    }
+}
+
+/// The instance's compute metadata (`GET /metadata/instance`).
+#[utoipa::path(
+    tag = "Instance", operation_id = "Imds_GetInstance",
+    params(InstancePath, ("Metadata" = String, Header, description = "must be `true`")),
+    responses((status = 200, description = "{compute: {...}}"), (status = 400, description = "IMDS error"))
+)]
+#[get("/instances/{instanceId}/metadata/instance")]
+pub async fn imds_instance(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<InstancePath>,
+) -> HttpResponse {
+    if req.headers().get("metadata").and_then(|v| v.to_str().ok()) != Some("true") {
+        return imds_error(
+            StatusCode::BAD_REQUEST,
+            "bad_request_102",
+            "Required metadata header not specified",
+        );
+    }
+    match ops::instance(&state, &path.instance_id).await {
+        Ok(i) => json(
+            StatusCode::OK,
+            &json!({"compute": {
+                "azEnvironment": "AzurePublicCloud",
+                "location": i.location,
+                "name": i.name,
+                "resourceGroupName": i.resource_group,
+                "resourceId": ops::resource_id(&i),
+                "subscriptionId": i.subscription_id,
+                "vmId": i.instance_id,
+                "identityType": i.identity_type,
+            }}),
+        ),
+        Err(f) => imds_failure(f),
+    }
+}
+
+/// An App Service-style token (`expires_on` as an epoch string, no `expires_in`).
+#[derive(Serialize, ToSchema)]
+pub struct AppServiceToken {
+    access_token: String,
+    expires_on: String,
+    resource: String,
+    token_type: &'static str,
+    client_id: String,
+}
+
+fn app_service_error(status: StatusCode, message: &str) -> HttpResponse {
+    json(
+        status,
+        &json!({"statusCode": status.as_u16(), "message": message}),
+    )
+}
+
+/// Get a token the App Service way (api-version 2019-08-01, `X-IDENTITY-HEADER`): what
+/// `IDENTITY_ENDPOINT` + `IDENTITY_HEADER` point every Azure client at.
+#[utoipa::path(
+    tag = "Instance", operation_id = "AppService_GetToken",
+    params(InstancePath, ("X-IDENTITY-HEADER" = String, Header, description = "the instance's IDENTITY_HEADER")),
+    responses((status = 200, body = AppServiceToken), (status = 400, description = "{statusCode, message}"))
+)]
+#[get("/instances/{instanceId}/msi/token")]
+pub async fn app_service_token(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<InstancePath>,
+) -> HttpResponse {
+    let instance = match ops::instance(&state, &path.instance_id).await {
+        Ok(i) => i,
+        Err(f) => return app_service_error(StatusCode::NOT_FOUND, &f.to_string()),
+    };
+    let header = req
+        .headers()
+        .get("x-identity-header")
+        .and_then(|v| v.to_str().ok());
+    if header != Some(instance.identity_header.as_str()) {
+        return app_service_error(
+            StatusCode::UNAUTHORIZED,
+            "The X-IDENTITY-HEADER header is missing or does not match this instance's IDENTITY_HEADER.",
+        );
+    }
+    let Ok(pairs) = pairs(&req) else {
+        return app_service_error(StatusCode::BAD_REQUEST, "A query parameter is given twice.");
+    };
+    if param(&pairs, "api-version") != Some("2019-08-01") {
+        return app_service_error(
+            StatusCode::BAD_REQUEST,
+            "The api-version must be 2019-08-01.",
+        );
+    }
+    let Some(resource) = param(&pairs, "resource").filter(|r| !r.is_empty()) else {
+        return app_service_error(
+            StatusCode::BAD_REQUEST,
+            "The resource parameter is required.",
+        );
+    };
+    let Ok(selector) = selector(
+        &pairs,
+        "client_id",
+        &["principal_id", "object_id"],
+        &["mi_res_id"],
+    ) else {
+        return app_service_error(
+            StatusCode::BAD_REQUEST,
+            "Only one of client_id, principal_id, object_id or mi_res_id may be given.",
+        );
+    };
+    match ops::managed_identity_token(&state, &path.instance_id, resource, &selector).await {
+        Ok(t) => json(
+            StatusCode::OK,
+            &AppServiceToken {
+                access_token: t.access_token,
+                expires_on: t.expires_on.to_string(),
+                resource: t.resource,
+                token_type: "Bearer",
+                client_id: t.client_id,
+            },
+        ),
+        Err(f) => {
+            // The same reasons as IMDS gives, in App Service's envelope.
+            let (status, _, description) = failure_parts(f);
+            app_service_error(status, &description)
+        }
+    }
+}
+
+/// Mounts the instance endpoints.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(imds_token)
+        .service(app_service_token)
+        .service(imds_instance);
+}

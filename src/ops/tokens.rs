@@ -1,0 +1,212 @@
+//! Token requests from inside an instance (IMDS and the App Service form): choose the identity
+//! (R8), decide from the state whether it can have a token now, then hand out the cached token
+//! or sign a new one. Nothing is written: a token request changes no state.
+use crate::domain::compute::ComputeKind;
+use crate::domain::identity::parse_user_assigned_id;
+use crate::domain::names::name_key;
+use crate::domain::tokens::{
+    can_issue_token, managed_identity_claims, select_identity, Chosen, IdentityFacts, Refusal,
+    SelectionError, Selector, SystemIdentity, REFRESH_BEFORE_EXPIRY_SECS,
+};
+use crate::state::AppState;
+use crate::store::{self, instances::InstanceRow};
+use crate::tokens::TokenError;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// A token handed to code on an instance.
+#[derive(Debug, Clone)]
+pub struct IssuedToken {
+    pub access_token: String,
+    pub client_id: String,
+    pub resource: String,
+    pub not_before: i64,
+    pub expires_on: i64,
+    /// Seconds left, counted from now (a cached token's count goes down, as IMDS's does).
+    pub expires_in: i64,
+}
+
+/// Why no token was handed out.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenFailure {
+    #[error("mi-sim has no instance '{0}'")]
+    UnknownInstance(String),
+    #[error("identity selection failed: {0:?}")]
+    Selection(SelectionError),
+    /// The identity exists on the instance but cannot have a token now.
+    #[error("refused by {}", .refusal.rule())]
+    Refused {
+        refusal: Refusal,
+        client_id: String,
+        tenant: String,
+    },
+    #[error("{0}")]
+    Token(#[from] TokenError),
+    #[error("database error: {0}")]
+    Store(#[from] sqlx::Error),
+}
+
+/// Tokens already signed, per principal and audience, as IMDS caches them.
+#[derive(Debug, Default)]
+pub struct TokenCache {
+    tokens: Mutex<HashMap<(String, String), IssuedToken>>,
+}
+
+impl TokenCache {
+    fn get(&self, key: &(String, String), now: i64) -> Option<IssuedToken> {
+        let tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
+        let t = tokens.get(key)?;
+        (now >= t.not_before && now < t.expires_on - REFRESH_BEFORE_EXPIRY_SECS).then(|| {
+            IssuedToken {
+                expires_in: t.expires_on - now,
+                ..t.clone()
+            }
+        })
+    }
+
+    fn put(&self, key: (String, String), token: IssuedToken) {
+        let mut tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
+        tokens.insert(key, token);
+    }
+
+    /// Forgets every token (reset).
+    pub fn clear(&self) {
+        self.tokens
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+}
+
+/// Looks an instance up by its id.
+pub async fn instance(state: &AppState, instance_id: &str) -> Result<InstanceRow, TokenFailure> {
+    store::instances::get(&mut *state.store.read().await?, &instance_id.to_lowercase())
+        .await?
+        .ok_or_else(|| TokenFailure::UnknownInstance(instance_id.to_string()))
+}
+
+/// Instances whose resource id or name matches, or every one.
+pub async fn find_instances(
+    state: &AppState,
+    resource_id: Option<&str>,
+    name: Option<&str>,
+) -> Result<Vec<InstanceRow>, sqlx::Error> {
+    let mut conn = state.store.read().await?;
+    match (resource_id, name) {
+        (Some(id), _) => {
+            let segs: Vec<&str> = id.trim_matches('/').split('/').collect();
+            let found = match segs.as_slice() {
+                [s, sub, g, group, p, ns, ty, name]
+                    if s.eq_ignore_ascii_case("subscriptions")
+                        && g.eq_ignore_ascii_case("resourceGroups")
+                        && p.eq_ignore_ascii_case("providers") =>
+                {
+                    let ty = [ComputeKind::VirtualMachine, ComputeKind::ContainerGroup]
+                        .into_iter()
+                        .map(ComputeKind::resource_type)
+                        .find(|t| t.eq_ignore_ascii_case(&format!("{ns}/{ty}")));
+                    match ty {
+                        Some(t) => {
+                            store::instances::get_by_resource(
+                                &mut conn,
+                                (&sub.to_lowercase(), &name_key(group), t, &name_key(name)),
+                            )
+                            .await?
+                        }
+                        None => None,
+                    }
+                }
+                _ => None,
+            };
+            Ok(found.into_iter().collect())
+        }
+        (None, Some(n)) => store::instances::list_by_name(&mut conn, &name_key(n)).await,
+        (None, None) => store::instances::list(&mut conn).await,
+    }
+}
+
+/// The ARM id of an instance's resource.
+pub fn resource_id(i: &InstanceRow) -> String {
+    format!(
+        "/subscriptions/{}/resourceGroups/{}/providers/{}/{}",
+        i.subscription_id, i.resource_group, i.resource_type, i.name
+    )
+}
+
+/// A token for `resource` (the audience) from the identity `selector` picks on the instance.
+#[tracing::instrument(skip_all, fields(instance = %instance_id))]
+pub async fn managed_identity_token(
+    state: &AppState,
+    instance_id: &str,
+    resource: &str,
+    selector: &Selector,
+) -> Result<IssuedToken, TokenFailure> {
+    let i = instance(state, instance_id).await?;
+    let system = match (&i.system_principal_id, &i.system_client_id) {
+        (Some(p), Some(c)) => Some(SystemIdentity {
+            principal_id: p.clone(),
+            client_id: c.clone(),
+        }),
+        _ => None,
+    };
+    let chosen = select_identity(system.as_ref(), &i.user_assigned.0, selector)
+        .map_err(TokenFailure::Selection)?;
+    let facts = match &chosen {
+        Chosen::System(_) => IdentityFacts {
+            principal_tenant: i.system_principal_tenant.clone(),
+            subscription_tenant: i.subscription_tenant.clone(),
+            identity_at_reference: None,
+        },
+        Chosen::User(u) => {
+            let place = parse_user_assigned_id(&u.id)
+                .map(|(s, g, n)| (s.to_string(), g, n))
+                .unwrap_or_default();
+            let (principal_tenant, at_reference) = store::instances::user_assigned_facts(
+                &mut *state.store.read().await?,
+                &u.principal_id,
+                (&place.0, &place.1, &place.2),
+            )
+            .await?;
+            IdentityFacts {
+                principal_tenant,
+                subscription_tenant: i.subscription_tenant.clone(),
+                identity_at_reference: at_reference,
+            }
+        }
+    };
+    if let Err(refusal) = can_issue_token(&chosen, &facts) {
+        tracing::info!(
+            rule = refusal.rule(),
+            principal = chosen.principal_id(),
+            "token refused"
+        );
+        return Err(TokenFailure::Refused {
+            refusal,
+            client_id: chosen.client_id().to_string(),
+            tenant: i.subscription_tenant,
+        });
+    }
+    let now = state.clock.now().timestamp();
+    let key = (chosen.principal_id().to_string(), resource.to_string());
+    if let Some(cached) = state.token_cache.get(&key, now) {
+        return Ok(cached);
+    }
+    // The principal's tenant: equal to the subscription's, or the request was refused above.
+    let tenant = facts
+        .principal_tenant
+        .unwrap_or(i.subscription_tenant.clone());
+    let nonce = state.idgen.uuid().simple().to_string();
+    let claims = managed_identity_claims(&chosen, &tenant, resource, &resource_id(&i), now, &nonce);
+    let (not_before, expires_on) = (claims.nbf, claims.exp);
+    let access_token = state.keys.sign(claims, &state.clock.now_text()).await?;
+    let token = IssuedToken {
+        access_token,
+        client_id: chosen.client_id().to_string(),
+        resource: resource.to_string(),
+        not_before,
+        expires_on,
+        expires_in: expires_on - now,
+    };
+    state.token_cache.put(key, token.clone());
+    Ok(token)
+}
