@@ -172,7 +172,9 @@ pub struct AccessTokenClaims {
     pub tid: String,
     pub uti: String,
     pub ver: &'static str,
-    pub xms_mirid: String,
+    /// For managed identities: the resource (system) or identity (user-assigned) behind it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub xms_mirid: Option<String>,
     /// For a user-assigned identity: the resource it was used from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub xms_az_rid: Option<String>,
@@ -215,9 +217,53 @@ pub fn managed_identity_claims(
         tid: tenant.to_string(),
         uti: nonce.chars().take(22).collect(),
         ver: "1.0",
-        xms_mirid: mirid,
+        xms_mirid: Some(mirid),
         xms_az_rid: az_rid,
     }
+}
+
+/// How long an application's token lives (client credentials).
+pub const APPLICATION_TOKEN_LIFETIME_SECS: i64 = 3_599;
+
+/// The claims of an application's token (client credentials), v1 as ARM's audience gets them.
+pub fn application_claims(
+    app_id: &str,
+    object_id: &str,
+    tenant: &str,
+    audience: &str,
+    now: i64,
+    nonce: &str,
+) -> AccessTokenClaims {
+    let issuer = format!("https://sts.windows.net/{tenant}/");
+    AccessTokenClaims {
+        aud: audience.to_string(),
+        iss: issuer.clone(),
+        iat: now,
+        nbf: now,
+        exp: now + APPLICATION_TOKEN_LIFETIME_SECS,
+        aio: nonce.to_string(),
+        appid: app_id.to_string(),
+        appidacr: "1",
+        idp: issuer,
+        idtyp: "app",
+        oid: object_id.to_string(),
+        rh: "0.mi-sim.".to_string(),
+        sub: object_id.to_string(),
+        tid: tenant.to_string(),
+        uti: nonce.chars().take(22).collect(),
+        ver: "1.0",
+        xms_mirid: None,
+        xms_az_rid: None,
+    }
+}
+
+/// The audience a client-credentials request asks for: v1 sends `resource`; v2 sends a
+/// `scope` that must end in `/.default`, which is cut off (`https://x//.default` → `https://x/`).
+pub fn audience_of_scope(scope: &str) -> Option<String> {
+    scope
+        .split_whitespace()
+        .find_map(|s| s.strip_suffix("/.default"))
+        .map(str::to_string)
 }
 
 #[cfg(test)]
@@ -283,6 +329,19 @@ mod tests {
     }
 
     #[test]
+    fn client_credential_scopes_need_dot_default() {
+        assert_eq!(
+            audience_of_scope("https://management.azure.com//.default").as_deref(),
+            Some("https://management.azure.com/")
+        );
+        assert_eq!(
+            audience_of_scope("https://vault.azure.net/.default").as_deref(),
+            Some("https://vault.azure.net")
+        );
+        assert_eq!(audience_of_scope("https://vault.azure.net/read"), None);
+    }
+
+    #[test]
     fn refusals_are_derived_from_the_facts_by_rule() {
         let facts = |principal: Option<&str>, at: Option<&str>| IdentityFacts {
             principal_tenant: principal.map(str::to_string),
@@ -336,6 +395,7 @@ mod tests {
         assert_eq!(c.exp - c.iat, TOKEN_LIFETIME_SECS);
         assert!(c
             .xms_mirid
+            .unwrap()
             .contains("/resourcegroups/rg/providers/Microsoft.ManagedIdentity/"));
         assert!(c.xms_az_rid.unwrap().ends_with("/virtualMachines/vm"));
         assert_eq!(c.aud, "https://management.azure.com/");

@@ -1,16 +1,19 @@
 //! Entra's public endpoints, per tenant, at Entra's paths (arm-contract.md C.4): the OpenID
 //! discovery documents (v1 and v2) and the signing keys, so any JWT library can verify a
 //! mi-sim token without knowing mi-sim. Errors use Entra's AADSTS envelope.
+use crate::domain::tokens::audience_of_scope;
 use crate::domain::TenantId;
 use crate::http::extract::base_url;
 use crate::http::json;
+use crate::ops::applications::{self, GrantFailure};
 use crate::state::AppState;
 use crate::store;
 use actix_web::http::StatusCode;
-use actix_web::{get, web, HttpRequest, HttpResponse};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use base64::Engine;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 
 /// Path of a tenant's Entra endpoints.
 #[derive(Deserialize, IntoParams)]
@@ -199,10 +202,156 @@ pub async fn openid_configuration_v1(
     }
 }
 
+/// The form of a token request (client credentials; either secret style).
+#[derive(Deserialize, ToSchema, Default)]
+pub struct TokenForm {
+    grant_type: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    /// v2: `https://management.azure.com//.default`.
+    scope: Option<String>,
+    /// v1: `https://management.azure.com/`.
+    resource: Option<String>,
+}
+
+/// The client id and secret: from the form (client_secret_post) or `Authorization: Basic`.
+fn client_auth(req: &HttpRequest, form: &TokenForm) -> (Option<String>, Option<String>) {
+    let basic = req
+        .headers()
+        .get("authorization")
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix("Basic "))
+        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|s| {
+            s.split_once(':').map(|(u, p)| {
+                let decode = |v: &str| {
+                    serde_urlencoded::from_str::<Vec<(String, String)>>(&format!("v={v}"))
+                        .ok()
+                        .and_then(|mut v| v.pop())
+                        .map(|(_, v)| v)
+                        .unwrap_or_default()
+                };
+                (decode(u), decode(p))
+            })
+        });
+    match basic {
+        Some((id, secret)) => (Some(id), Some(secret)),
+        None => (form.client_id.clone(), form.client_secret.clone()),
+    }
+}
+
+/// The client-credentials grant, for both token endpoints.
+async fn token(
+    state: &AppState,
+    req: &HttpRequest,
+    tenant: &str,
+    body: &[u8],
+    v2: bool,
+) -> HttpResponse {
+    let bad = |code: u32, error: &str, text: &str| {
+        aadsts_error(state, StatusCode::BAD_REQUEST, error, code, text)
+    };
+    let tenant = match known_tenant(state, tenant).await {
+        Ok(t) => t,
+        Err(res) => return res,
+    };
+    let form: TokenForm = serde_urlencoded::from_bytes(body).unwrap_or_default();
+    match form.grant_type.as_deref() {
+        Some("client_credentials") => {}
+        Some(other) => {
+            return bad(70003, "unsupported_grant_type", &format!("The app requested an unsupported grant type '{other}'. mi-sim's Entra serves client_credentials."))
+        }
+        None => {
+            return bad(900144, "invalid_request", "The request body must contain the following parameter: 'grant_type'.")
+        }
+    }
+    let (Some(client_id), secret) = client_auth(req, &form) else {
+        return bad(
+            900144,
+            "invalid_request",
+            "The request body must contain the following parameter: 'client_id'.",
+        );
+    };
+    let Some(secret) = secret else {
+        return aadsts_error(state, StatusCode::UNAUTHORIZED, "invalid_client", 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+    };
+    let audience = if v2 {
+        match form.scope.as_deref() {
+            None => return bad(900144, "invalid_request", "The request body must contain the following parameter: 'scope'."),
+            Some(scope) => match audience_of_scope(scope) {
+                Some(a) => a,
+                None => return bad(1002012, "invalid_scope", &format!("The provided value for scope {scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).")),
+            },
+        }
+    } else {
+        match form.resource {
+            Some(r) if !r.is_empty() => r,
+            _ => {
+                return bad(
+                    900144,
+                    "invalid_request",
+                    "The request body must contain the following parameter: 'resource'.",
+                )
+            }
+        }
+    };
+    match applications::client_credentials(state, &tenant, &client_id, &secret, &audience).await {
+        Ok(t) if v2 => json(
+            StatusCode::OK,
+            &json!({"token_type": "Bearer", "expires_in": t.expires_in, "ext_expires_in": t.expires_in, "access_token": t.access_token}),
+        ),
+        Ok(t) => json(
+            StatusCode::OK,
+            &json!({"token_type": "Bearer", "expires_in": t.expires_in.to_string(), "ext_expires_in": t.expires_in.to_string(),
+                    "expires_on": t.expires_on.to_string(), "not_before": t.not_before.to_string(),
+                    "resource": t.audience, "access_token": t.access_token}),
+        ),
+        Err(GrantFailure::UnknownClient { app_id, tenant }) => bad(700016, "unauthorized_client", &format!("Application with identifier '{app_id}' was not found in the directory '{tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.")),
+        Err(GrantFailure::WrongSecret(app_id)) => aadsts_error(state, StatusCode::UNAUTHORIZED, "invalid_client", 7000215, &format!("Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{app_id}'.")),
+        Err(e) => {
+            tracing::error!(error = %e, "token grant failed");
+            HttpResponse::InternalServerError().finish()
+        }
+    }
+}
+
+/// Get a token with client credentials (v2: `scope`, numbers in the answer).
+#[utoipa::path(tag = "Entra", operation_id = "Entra_TokenV2", params(EntraTenantPath),
+    request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, description = "{token_type, expires_in, ext_expires_in, access_token}"),
+              (status = 400, description = "AADSTS error"), (status = 401, description = "AADSTS7000215: wrong secret")))]
+#[post("/{tenant}/oauth2/v2.0/token")]
+pub async fn token_v2(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<EntraTenantPath>,
+    body: web::Bytes,
+) -> HttpResponse {
+    token(&state, &req, &path.tenant, &body, true).await
+}
+
+/// Get a token with client credentials (v1: `resource`, strings in the answer).
+#[utoipa::path(tag = "Entra", operation_id = "Entra_Token", params(EntraTenantPath),
+    request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, description = "{token_type, expires_in, expires_on, not_before, resource, access_token}"),
+              (status = 400, description = "AADSTS error"), (status = 401, description = "AADSTS7000215: wrong secret")))]
+#[post("/{tenant}/oauth2/token")]
+pub async fn token_v1(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<EntraTenantPath>,
+    body: web::Bytes,
+) -> HttpResponse {
+    token(&state, &req, &path.tenant, &body, false).await
+}
+
 /// Mounts Entra's endpoints.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(keys_v2)
         .service(keys_v1)
         .service(openid_configuration_v2)
-        .service(openid_configuration_v1);
+        .service(openid_configuration_v1)
+        .service(token_v2)
+        .service(token_v1);
 }

@@ -1,4 +1,5 @@
 //! The state a fresh mi-sim starts in, and `reset`, which returns to it.
+use super::applications;
 use crate::state::AppState;
 use crate::store::{self, subscriptions::SubscriptionRow, tenants::TenantRow};
 use sqlx::SqliteConnection;
@@ -34,6 +35,12 @@ pub async fn ensure_defaults(conn: &mut SqliteConnection, now: &str) -> Result<(
             state: "Enabled".into(),
         };
         store::subscriptions::insert(conn, &sub, now).await?;
+    }
+    if store::applications::get(conn, DEFAULT_TENANT_ID, applications::WELL_KNOWN_APP_ID)
+        .await?
+        .is_none()
+    {
+        applications::insert(conn, &applications::well_known(DEFAULT_TENANT_ID), now).await?;
     }
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! One function per operation. Each loads state, asks the rules in `domain`, saves through
 //! `store`, all in one transaction; the HTTP layer only parses and shapes answers.
+pub mod applications;
 pub mod bootstrap;
 pub mod compute;
 pub mod directory;

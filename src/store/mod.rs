@@ -1,5 +1,6 @@
 //! All SQL lives here, one file per table family. Functions take `&mut SqliteConnection`
 //! (callers pass `&mut *tx`), so an op composes them inside its one transaction.
+pub mod applications;
 pub mod compute;
 pub mod connect;
 pub mod identities;

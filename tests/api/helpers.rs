@@ -254,8 +254,18 @@ impl TestApp {
         .await
     }
 
-    /// The service principals of a tenant, from the control API.
+    /// The managed-identity principals of a tenant, from the control API (the bootstrapped
+    /// application's principal, kind `Application`, is left out).
     pub async fn principals(&self, tenant: &str) -> Vec<Value> {
+        self.all_principals(tenant)
+            .await
+            .into_iter()
+            .filter(|p| p["kind"] != "Application")
+            .collect()
+    }
+
+    /// Every service principal of a tenant, from the control API.
+    pub async fn all_principals(&self, tenant: &str) -> Vec<Value> {
         let r = self
             .call(
                 Method::GET,
