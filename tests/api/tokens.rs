@@ -621,6 +621,9 @@ async fn entra_discovery_documents_per_tenant_and_unknown_tenants() {
     assert_eq!(unknown.body["error_codes"], json!([90002]));
 }
 
+/// A refused grant: tenant, form, and the status, error and AADSTS code expected.
+type GrantCase<'a> = (&'a str, Vec<(&'a str, &'a str)>, StatusCode, &'a str, u64);
+
 /// A client-credentials request to mi-sim's Entra; `v2` picks the endpoint.
 async fn grant(app: &TestApp, tenant: &str, form: &[(&str, &str)], v2: bool) -> Resp {
     let path = if v2 {
@@ -744,7 +747,7 @@ async fn entra_client_credentials_for_the_well_known_and_a_new_application() {
         "a secret is shown once"
     );
 
-    let cases: [(&str, Vec<(&str, &str)>, StatusCode, &str, u64); 5] = [
+    let cases: [GrantCase; 5] = [
         (
             app.tenant.as_str(),
             vec![
