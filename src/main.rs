@@ -1,5 +1,6 @@
 //! The mi-sim command line: parses arguments and hands over to `startup`.
 use clap::{Parser, Subcommand};
+use mi_sim::ops::applications::{WELL_KNOWN_APP_ID, WELL_KNOWN_APP_SECRET};
 use mi_sim::ops::bootstrap::{DEFAULT_SUBSCRIPTION_ID, DEFAULT_TENANT_ID};
 use mi_sim::settings::{Database, Settings};
 use mi_sim::startup::Application;
@@ -47,6 +48,15 @@ enum Command {
     },
     /// Print the OpenAPI document (JSON) and exit.
     Openapi,
+    /// Print the environment that puts a process "on" a VM or container group: its identity
+    /// endpoints, as `export` lines (`eval "$(mi-sim env myvm)"`).
+    Env {
+        /// The VM or container group: its name, or its ARM resource id.
+        resource: String,
+        /// The running mi-sim (http).
+        #[arg(long, env = "MI_SIM_URL", default_value = "http://127.0.0.1:8080")]
+        url: String,
+    },
 }
 
 #[tokio::main]
@@ -59,6 +69,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             );
             Ok(())
         }
+        Command::Env { resource, url } => match env_lines(&url, &resource) {
+            Ok(lines) => {
+                print!("{lines}");
+                Ok(())
+            }
+            Err(message) => {
+                eprintln!("mi-sim env: {message}");
+                std::process::exit(1)
+            }
+        },
         Command::Serve {
             port,
             tls_port,
@@ -102,7 +122,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             println!("  tenant:       {DEFAULT_TENANT_ID}");
             println!("  subscription: {DEFAULT_SUBSCRIPTION_ID}");
+            println!("  Entra:        https://{h}:{t}/{DEFAULT_TENANT_ID}  (authority; turn instance discovery off)");
+            println!("  application:  client id {WELL_KNOWN_APP_ID}, secret {WELL_KNOWN_APP_SECRET}  (well known: local use only)");
             println!("  docs:         http://{h}:{p}/openapi.json");
+            app.prepare_signing_key();
             let handle = app.handle();
             tokio::spawn(async move {
                 let _ = tokio::signal::ctrl_c().await;
@@ -112,4 +135,70 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             Ok(())
         }
     }
+}
+
+/// Asks a running mi-sim for the instance and renders its environment as shell `export` lines.
+fn env_lines(url: &str, resource: &str) -> Result<String, String> {
+    let key = if resource.starts_with('/') {
+        "resourceId"
+    } else {
+        "name"
+    };
+    let query = serde_urlencoded::to_string([(key, resource)]).map_err(|e| e.to_string())?;
+    let body = http_get(url, &format!("/simulator/instances?{query}"))?;
+    let found: serde_json::Value = serde_json::from_str(&body).map_err(|e| e.to_string())?;
+    let instances = found["value"].as_array().cloned().unwrap_or_default();
+    let instance = match instances.as_slice() {
+        [one] => one,
+        [] => return Err(format!("no VM or container group '{resource}' at {url}")),
+        many => {
+            let ids: Vec<&str> = many
+                .iter()
+                .filter_map(|i| i["resourceId"].as_str())
+                .collect();
+            return Err(format!(
+                "'{resource}' names several resources; give a resource id:\n  {}",
+                ids.join("\n  ")
+            ));
+        }
+    };
+    let mut out = String::new();
+    if let Some(env) = instance["env"].as_object() {
+        for (k, v) in env {
+            // Single quotes keep the value literal in any POSIX shell.
+            let v = v.as_str().unwrap_or_default().replace('\'', r"'\''");
+            out.push_str(&format!("export {k}='{v}'\n"));
+        }
+    }
+    Ok(out)
+}
+
+/// A minimal HTTP/1.1 GET (plain http, loopback): enough for the control API, no client crate.
+fn http_get(url: &str, path: &str) -> Result<String, String> {
+    use std::io::{Read, Write};
+    let authority = url
+        .strip_prefix("http://")
+        .ok_or_else(|| format!("--url must be an http:// URL, not '{url}'"))?
+        .trim_end_matches('/');
+    let mut stream = std::net::TcpStream::connect(authority)
+        .map_err(|e| format!("cannot reach mi-sim at {url}: {e}"))?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {authority}\r\nAccept: application/json\r\nConnection: close\r\n\r\n"
+    )
+    .map_err(|e| e.to_string())?;
+    let mut response = String::new();
+    stream
+        .read_to_string(&mut response)
+        .map_err(|e| e.to_string())?;
+    let (head, body) = response
+        .split_once("\r\n\r\n")
+        .ok_or("mi-sim sent no HTTP response")?;
+    if !head.starts_with("HTTP/1.1 200") {
+        return Err(format!(
+            "mi-sim answered {}: {body}",
+            head.lines().next().unwrap_or_default()
+        ));
+    }
+    Ok(body.to_string())
 }

@@ -29,6 +29,7 @@ pub struct Application {
     tls_port: u16,
     ca_file: Option<PathBuf>,
     server: Server,
+    state: web::Data<AppState>,
 }
 
 impl Application {
@@ -65,6 +66,7 @@ impl Application {
             tls_listener.local_addr()?.port(),
         );
         let doc = web::Data::new(http::openapi());
+        let state_for_app = state.clone();
 
         let server = HttpServer::new(move || {
             let (app, _) = App::new()
@@ -90,6 +92,7 @@ impl Application {
             tls_port,
             ca_file,
             server,
+            state: state_for_app,
         })
     }
 
@@ -111,6 +114,17 @@ impl Application {
     /// Serves until the server stops (ctrl-c in `serve`, dropped task in tests).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
+    }
+
+    /// Makes (or loads) the token-signing key in the background, so the first token request
+    /// does not wait for it. `serve` calls it; tests leave the key to be made on first use.
+    pub fn prepare_signing_key(&self) {
+        let state = self.state.clone();
+        tokio::spawn(async move {
+            if let Err(e) = state.keys.get(&state.clock.now_text()).await {
+                tracing::error!(error = %e, "the token-signing key could not be made");
+            }
+        });
     }
 
     /// A handle to stop the server.
