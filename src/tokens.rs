@@ -1,15 +1,15 @@
 //! Token signing: one RSA key (RS256, as Entra signs), generated once and kept in the
 //! database beside the TLS material, published as a JWKS with its certificate. ring signs
-//! (as it does TLS); the rsa crate only generates the key.
+//! (as it does TLS); the rsa crate only generates the key. The JWT is assembled here rather
+//! than by jsonwebtoken, whose signer parses the private key again for every signature: that
+//! parse cost as much as the signature itself.
 use crate::store::{self, key_material::KeyPair, Store};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use rsa::pkcs1::EncodeRsaPrivateKey;
-use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
-use rsa::traits::PublicKeyParts;
+use ring::signature::{RsaKeyPair, RsaPublicKeyComponents, RSA_PKCS1_SHA256};
+use rsa::pkcs8::{EncodePrivateKey, LineEnding};
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::CertificateDer;
+use rustls::pki_types::{CertificateDer, PrivatePkcs8KeyDer};
 use serde::Serialize;
 use std::sync::Arc;
 use tokio::sync::OnceCell;
@@ -24,13 +24,18 @@ pub enum TokenError {
     Store(#[from] sqlx::Error),
     #[error("key generation or encoding failed: {0}")]
     Key(String),
-    #[error("signing failed: {0}")]
-    Sign(#[from] jsonwebtoken::errors::Error),
+    #[error("signing failed")]
+    Sign,
+    #[error("claims could not be serialised: {0}")]
+    Claims(#[from] serde_json::Error),
 }
 
 /// The signing key and what the JWKS publishes of it.
 pub struct SigningKey {
-    encoding: EncodingKey,
+    pair: RsaKeyPair,
+    rng: ring::rand::SystemRandom,
+    /// The JWT header, base64url, the same for every token.
+    header: String,
     /// `kid` and `x5t`: the base64url SHA-1 thumbprint of the certificate, as Entra's.
     pub kid: String,
     /// The public modulus and exponent, base64url.
@@ -49,25 +54,41 @@ impl std::fmt::Debug for SigningKey {
 }
 
 impl SigningKey {
-    /// Signs claims as an RS256 JWT whose header names the key (`kid`, `x5t`).
+    /// Signs claims as an RS256 JWT whose header names the key (`kid`, `x5t`), as Entra's do.
     pub fn sign<T: Serialize>(&self, claims: &T) -> Result<String, TokenError> {
-        let mut header = Header::new(Algorithm::RS256);
-        header.kid = Some(self.kid.clone());
-        header.x5t = Some(self.kid.clone());
-        Ok(jsonwebtoken::encode(&header, claims, &self.encoding)?)
+        let message = format!(
+            "{}.{}",
+            self.header,
+            URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims)?)
+        );
+        let mut signature = vec![0; self.pair.public().modulus_len()];
+        self.pair
+            .sign(
+                &RSA_PKCS1_SHA256,
+                &self.rng,
+                message.as_bytes(),
+                &mut signature,
+            )
+            .map_err(|_| TokenError::Sign)?;
+        Ok(format!("{message}.{}", URL_SAFE_NO_PAD.encode(signature)))
     }
 
     fn from_pair(pair: &KeyPair) -> Result<Self, TokenError> {
-        let key = rsa::RsaPrivateKey::from_pkcs8_pem(&pair.key_pem).map_err(err)?;
-        let der = key.to_pkcs1_der().map_err(err)?;
+        let key = PrivatePkcs8KeyDer::from_pem_slice(pair.key_pem.as_bytes()).map_err(err)?;
+        let rsa = RsaKeyPair::from_pkcs8(key.secret_pkcs8_der()).map_err(err)?;
+        let public: RsaPublicKeyComponents<Vec<u8>> = rsa.public().into();
         let cert = CertificateDer::from_pem_slice(pair.cert_pem.as_bytes()).map_err(err)?;
         let thumbprint = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, &cert);
+        let kid = URL_SAFE_NO_PAD.encode(thumbprint.as_ref());
+        let header = serde_json::json!({"typ": "JWT", "alg": "RS256", "x5t": kid, "kid": kid});
         Ok(Self {
-            encoding: EncodingKey::from_rsa_der(der.as_bytes()),
-            kid: URL_SAFE_NO_PAD.encode(thumbprint.as_ref()),
-            n: URL_SAFE_NO_PAD.encode(key.n().to_bytes_be()),
-            e: URL_SAFE_NO_PAD.encode(key.e().to_bytes_be()),
+            pair: rsa,
+            rng: ring::rand::SystemRandom::new(),
+            header: URL_SAFE_NO_PAD.encode(header.to_string()),
+            n: URL_SAFE_NO_PAD.encode(&public.n),
+            e: URL_SAFE_NO_PAD.encode(&public.e),
             x5c: STANDARD.encode(cert.as_ref()),
+            kid,
         })
     }
 }
