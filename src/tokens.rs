@@ -80,11 +80,12 @@ impl SigningKey {
         let cert = CertificateDer::from_pem_slice(pair.cert_pem.as_bytes()).map_err(err)?;
         let thumbprint = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, &cert);
         let kid = URL_SAFE_NO_PAD.encode(thumbprint.as_ref());
-        let header = serde_json::json!({"typ": "JWT", "alg": "RS256", "x5t": kid, "kid": kid});
+        // In Entra's order (tokens start `eyJ0eXAi`); the kid is base64url, so needs no escaping.
+        let header = format!(r#"{{"typ":"JWT","alg":"RS256","x5t":"{kid}","kid":"{kid}"}}"#);
         Ok(Self {
             pair: rsa,
             rng: ring::rand::SystemRandom::new(),
-            header: URL_SAFE_NO_PAD.encode(header.to_string()),
+            header: URL_SAFE_NO_PAD.encode(header),
             n: URL_SAFE_NO_PAD.encode(&public.n),
             e: URL_SAFE_NO_PAD.encode(&public.e),
             x5c: STANDARD.encode(cert.as_ref()),
