@@ -118,9 +118,12 @@ impl Application {
 
     /// Makes (or loads) the token-signing key in the background, so the first token request
     /// does not wait for it. `serve` calls it; tests leave the key to be made on first use.
+    /// It waits a moment first: making an RSA key takes a core for a while, and start-up should
+    /// answer its first request before that.
     pub fn prepare_signing_key(&self) {
         let state = self.state.clone();
         tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
             if let Err(e) = state.keys.get(&state.clock.now_text()).await {
                 tracing::error!(error = %e, "the token-signing key could not be made");
             }

@@ -1,13 +1,11 @@
 //! Token signing: one RSA key (RS256, as Entra signs), generated once and kept in the
-//! database beside the TLS material, published as a JWKS with its certificate. ring signs
-//! (as it does TLS); the rsa crate only generates the key. The JWT is assembled here rather
-//! than by jsonwebtoken, whose signer parses the private key again for every signature: that
-//! parse cost as much as the signature itself.
+//! database beside the TLS material, published as a JWKS with its certificate. aws-lc-rs
+//! generates and signs (as it does TLS). The JWT is assembled here: jsonwebtoken's signer
+//! parses the private key again for every signature and uses ring, at half the speed.
 use crate::store::{self, key_material::KeyPair, Store};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
-use ring::signature::{RsaKeyPair, RsaPublicKeyComponents, RSA_PKCS1_SHA256};
-use rsa::pkcs8::{EncodePrivateKey, LineEnding};
+use aws_lc_rs::signature::{KeyPair as _, RsaKeyPair, RsaPublicKeyComponents, RSA_PKCS1_SHA256};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivatePkcs8KeyDer};
 use serde::Serialize;
@@ -33,7 +31,7 @@ pub enum TokenError {
 /// The signing key and what the JWKS publishes of it.
 pub struct SigningKey {
     pair: RsaKeyPair,
-    rng: ring::rand::SystemRandom,
+    rng: aws_lc_rs::rand::SystemRandom,
     /// The JWT header, base64url, the same for every token.
     header: String,
     /// `kid` and `x5t`: the base64url SHA-1 thumbprint of the certificate, as Entra's.
@@ -61,7 +59,7 @@ impl SigningKey {
             self.header,
             URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims)?)
         );
-        let mut signature = vec![0; self.pair.public().modulus_len()];
+        let mut signature = vec![0; self.pair.public_modulus_len()];
         self.pair
             .sign(
                 &RSA_PKCS1_SHA256,
@@ -76,15 +74,16 @@ impl SigningKey {
     fn from_pair(pair: &KeyPair) -> Result<Self, TokenError> {
         let key = PrivatePkcs8KeyDer::from_pem_slice(pair.key_pem.as_bytes()).map_err(err)?;
         let rsa = RsaKeyPair::from_pkcs8(key.secret_pkcs8_der()).map_err(err)?;
-        let public: RsaPublicKeyComponents<Vec<u8>> = rsa.public().into();
+        let public: RsaPublicKeyComponents<Vec<u8>> = rsa.public_key().into();
         let cert = CertificateDer::from_pem_slice(pair.cert_pem.as_bytes()).map_err(err)?;
-        let thumbprint = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, &cert);
+        let thumbprint =
+            aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, &cert);
         let kid = URL_SAFE_NO_PAD.encode(thumbprint.as_ref());
         // In Entra's order (tokens start `eyJ0eXAi`); the kid is base64url, so needs no escaping.
         let header = format!(r#"{{"typ":"JWT","alg":"RS256","x5t":"{kid}","kid":"{kid}"}}"#);
         Ok(Self {
             pair: rsa,
-            rng: ring::rand::SystemRandom::new(),
+            rng: aws_lc_rs::rand::SystemRandom::new(),
             header: URL_SAFE_NO_PAD.encode(header),
             n: URL_SAFE_NO_PAD.encode(&public.n),
             e: URL_SAFE_NO_PAD.encode(&public.e),
@@ -100,10 +99,8 @@ fn err(e: impl std::fmt::Display) -> TokenError {
 
 /// A 2048-bit RSA key and a self-signed certificate for it (the JWKS publishes both).
 fn generate() -> Result<KeyPair, TokenError> {
-    let key = rsa::RsaPrivateKey::new(&mut rand_core::OsRng, 2048).map_err(err)?;
-    let key_pem = key.to_pkcs8_pem(LineEnding::LF).map_err(err)?.to_string();
-    let signer =
-        rcgen::KeyPair::from_pem_and_sign_algo(&key_pem, &rcgen::PKCS_RSA_SHA256).map_err(err)?;
+    let signer = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).map_err(err)?;
+    let key_pem = signer.serialize_pem();
     let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).map_err(err)?;
     params
         .distinguished_name

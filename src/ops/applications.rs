@@ -18,7 +18,7 @@ pub const WELL_KNOWN_APP_SECRET: &str = "mi-sim~well-known-client-secret";
 pub const WELL_KNOWN_APP_NAME: &str = "mi-sim deployer";
 
 fn sha256_hex(secret: &str) -> String {
-    ring::digest::digest(&ring::digest::SHA256, secret.as_bytes())
+    aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, secret.as_bytes())
         .as_ref()
         .iter()
         .map(|b| format!("{b:02x}"))
