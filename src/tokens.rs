@@ -3,9 +3,9 @@
 //! generates and signs (as it does TLS). The JWT is assembled here: jsonwebtoken's signer
 //! parses the private key again for every signature and uses ring, at half the speed.
 use crate::store::{self, key_material::KeyPair, Store};
+use aws_lc_rs::signature::{KeyPair as _, RsaKeyPair, RsaPublicKeyComponents, RSA_PKCS1_SHA256};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
-use aws_lc_rs::signature::{KeyPair as _, RsaKeyPair, RsaPublicKeyComponents, RSA_PKCS1_SHA256};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivatePkcs8KeyDer};
 use serde::Serialize;
