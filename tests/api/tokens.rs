@@ -877,3 +877,56 @@ async fn mi_sim_env_prints_the_exports_that_put_a_process_on_a_vm() {
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no VM or container group 'nope'"));
 }
+
+#[tokio::test]
+async fn r9_an_instance_gets_only_its_own_identities_and_container_groups_are_instances_too() {
+    let app = spawn_app().await;
+    app.put_group("rg1").await;
+    let uai = app.put_identity("rg1", "id-b").await;
+    let (_, vm_a) = vm(&app, "vm-a", json!({"type": "SystemAssigned"})).await;
+    app.put_vm("rg1", "vm-b", Some(json!({"type": "UserAssigned", "userAssignedIdentities": {app.identity_id("rg1", "id-b"): {}}}))).await;
+
+    let foreign = imds(
+        &app,
+        &vm_a,
+        &format!(
+            "api-version=2018-02-01&resource=x&client_id={}",
+            uai.body["properties"]["clientId"].as_str().unwrap()
+        ),
+    )
+    .await;
+    assert_eq!(
+        (foreign.status, foreign.body["error_description"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("Identity not found")),
+        "another VM's identity is out of reach"
+    );
+
+    let group = app
+        .put_cg(
+            "rg1",
+            "web",
+            TestApp::cg_body(Some(json!({"type": "SystemAssigned"})), "Linux"),
+        )
+        .await;
+    let found = app
+        .call(Method::GET, "/simulator/instances?name=web", None)
+        .await;
+    let instance = found.body["value"][0]["instanceId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let token = imds(&app, &instance, "api-version=2018-02-01&resource=x").await;
+    assert_eq!(token.status, StatusCode::OK, "{}", token.body);
+    let claims = verify(
+        &app,
+        token.body["access_token"].as_str().unwrap(),
+        &app.tenant,
+        "x",
+    )
+    .await;
+    assert_eq!(claims["oid"], group.body["identity"]["principalId"]);
+    assert!(claims["xms_mirid"]
+        .as_str()
+        .unwrap()
+        .ends_with("/containerGroups/web"));
+}
