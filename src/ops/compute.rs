@@ -1,6 +1,6 @@
 //! Virtual machines and container groups: create, update, delete, power actions, and what
 //! each does to their identities (R1, R2, R3, R5, R6, R7, R16, R17).
-use super::resource_groups::{require_group, require_subscription, Poll};
+use super::resource_groups::{require_group, require_scope, Poll};
 use super::{Caller, OpError, Written};
 use crate::domain::compute::{ComputeKind, PowerAction};
 use crate::domain::identity::{
@@ -464,14 +464,7 @@ pub async fn list(
     page: usize,
 ) -> Result<(Vec<ComputeRow>, bool), OpError> {
     let mut conn = state.store.read().await?;
-    match group {
-        Some(g) => {
-            require_group(&mut conn, sub, g).await?;
-        }
-        None => {
-            require_subscription(&mut conn, sub).await?;
-        }
-    }
+    require_scope(&mut conn, sub, group).await?;
     let group_key = group.map(ResourceGroupName::key);
     let rows = store::compute::list_page(
         &mut conn,

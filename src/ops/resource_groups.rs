@@ -32,6 +32,18 @@ pub(crate) async fn require_group(
     }
 }
 
+/// Fails unless the scope of a list exists: the group when one is named, else the subscription.
+pub(crate) async fn require_scope(
+    conn: &mut SqliteConnection,
+    sub: SubscriptionId,
+    group: Option<&ResourceGroupName>,
+) -> Result<(), OpError> {
+    match group {
+        Some(g) => require_group(conn, sub, g).await.map(drop),
+        None => require_subscription(conn, sub).await.map(drop),
+    }
+}
+
 /// What a PUT or PATCH of a group asks for.
 #[derive(Debug, Clone)]
 pub struct GroupSpec {

@@ -1,5 +1,5 @@
 //! The generic resource list across every type mi-sim serves.
-use super::resource_groups::{require_group, require_subscription};
+use super::resource_groups::require_scope;
 use super::OpError;
 use crate::domain::filter::Filter;
 use crate::domain::{ResourceGroupName, SubscriptionId};
@@ -17,14 +17,7 @@ pub async fn list(
     page: usize,
 ) -> Result<(Vec<GenericRow>, bool), OpError> {
     let mut conn = state.store.read().await?;
-    match group {
-        Some(g) => {
-            require_group(&mut conn, sub, g).await?;
-        }
-        None => {
-            require_subscription(&mut conn, sub).await?;
-        }
-    }
+    require_scope(&mut conn, sub, group).await?;
     let group_key = group.map(ResourceGroupName::key);
     let rows = store::resources::list_page(
         &mut conn,
