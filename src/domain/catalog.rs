@@ -139,11 +139,13 @@ pub static COMPUTE: ApiVersionSet = ApiVersionSet {
 };
 
 /// Microsoft.ContainerInstance/containerGroups (arm-contract.md B.4.2). Versions before
-/// 2018-10-01 are served, but refuse `identity` (R16). The Python SDK sends 2023-05-01.
+/// 2018-10-01 are served, but refuse `identity` (R16). The Python SDK sends 2023-05-01; az CLI
+/// 2.9x's `az container` sends 2024-05-01-preview.
 pub static CONTAINER_INSTANCE: ApiVersionSet = ApiVersionSet {
     versions: &[
         "2026-05-01",
         "2025-09-01",
+        "2024-05-01-preview",
         "2023-05-01",
         "2022-09-01",
         "2021-10-01",

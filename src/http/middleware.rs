@@ -34,11 +34,25 @@ const BARE: &[(&str, &str)] = &[
     ("stop", "stop"),
 ];
 
-/// Rewrites an ARM path to the declared casing; `None` when nothing changes.
+/// Rewrites an ARM path to the declared casing, and empty segments away (`https://host/` +
+/// `/metadata/endpoints`, as az CLI joins a base URL that ends in a slash); `None` when
+/// nothing changes.
 pub fn canonical_path(path: &str) -> Option<String> {
+    let squashed = path.contains("//").then(|| {
+        let mut p = String::with_capacity(path.len());
+        for seg in path.split('/').filter(|s| !s.is_empty()) {
+            p.push('/');
+            p.push_str(seg);
+        }
+        if p.is_empty() {
+            p.push('/');
+        }
+        p
+    });
+    let path = squashed.as_deref().unwrap_or(path);
     let first = path.split('/').nth(1)?.to_ascii_lowercase();
     if !matches!(first.as_str(), "subscriptions" | "tenants" | "providers") {
-        return None;
+        return squashed;
     }
     let mut segs: Vec<String> = path.split('/').map(str::to_string).collect();
     let mut i = 1;
@@ -64,7 +78,7 @@ pub fn canonical_path(path: &str) -> Option<String> {
         }
     }
     let out = segs.join("/");
-    (out != path).then_some(out)
+    (out != path).then_some(out).or(squashed)
 }
 
 /// Routes a request whose ARM segments differ in case from the declared routes.
@@ -148,6 +162,18 @@ mod tests {
         );
         assert_eq!(canonical_path("/subscriptions/abc/resourceGroups/rg"), None);
         assert_eq!(canonical_path("/simulator/tenants"), None);
+    }
+
+    #[test]
+    fn empty_segments_go_as_az_cli_joins_base_urls_with_a_trailing_slash() {
+        assert_eq!(
+            canonical_path("//metadata/endpoints").as_deref(),
+            Some("/metadata/endpoints")
+        );
+        assert_eq!(
+            canonical_path("//subscriptions//abc/resourcegroups/rg").as_deref(),
+            Some("/subscriptions/abc/resourceGroups/rg")
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! plus what they share: the error envelope, extractors, middleware and the OpenAPI document.
 //! Handlers parse, call one op and shape the answer; no SQL and no rules here.
 pub mod arm;
+pub mod cloud;
 pub mod entra;
 pub mod error;
 pub mod extract;
@@ -72,6 +73,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(arm::resources::configure)
         .configure(arm::subscriptions::configure)
         .configure(imds::configure)
+        .configure(cloud::configure)
         .service(utoipa_actix_web::scope("/simulator").configure(simulator::configure))
         .configure(entra::configure);
 }

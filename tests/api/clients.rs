@@ -9,7 +9,8 @@ async fn clients_python_sdks_pass_against_mi_sim_over_https() {
     let mut cmd = std::process::Command::new(script);
     cmd.env("MI_SIM_HTTPS", &app.tls_address)
         .env("MI_SIM_HTTP", &app.address)
-        .env("MI_SIM_CA", app.ca_path());
+        .env("MI_SIM_CA", app.ca_path())
+        .env("MI_SIM_BIN", env!("CARGO_BIN_EXE_mi-sim"));
     let status = tokio::task::spawn_blocking(move || cmd.status())
         .await
         .expect("join")

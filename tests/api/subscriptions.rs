@@ -190,3 +190,33 @@ async fn providers_are_registered_with_their_types_and_api_versions() {
         (StatusCode::NOT_FOUND, "InvalidResourceNamespace")
     );
 }
+
+#[tokio::test]
+async fn cloud_metadata_points_az_cli_and_terraform_at_mi_sim_itself() {
+    let app = crate::helpers::spawn_app().await;
+    // az CLI joins the ARM URL it was given, trailing slash and all.
+    let r = app
+        .call(
+            reqwest::Method::GET,
+            "//metadata/endpoints?api-version=2022-09-01",
+            None,
+        )
+        .await;
+    assert_eq!(r.status, reqwest::StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["name"], "mi-sim");
+    assert_eq!(r.body["resourceManager"], format!("{}/", app.address));
+    assert_eq!(r.body["authentication"]["loginEndpoint"], app.address);
+    assert_eq!(
+        r.body["authentication"]["audiences"][0],
+        "https://management.core.windows.net/"
+    );
+    assert!(r.body["microsoftGraphResourceId"].is_string());
+    let array = app
+        .call(
+            reqwest::Method::GET,
+            "/metadata/endpoints?api-version=2019-05-01",
+            None,
+        )
+        .await;
+    assert_eq!(array.body[0]["resourceManager"], r.body["resourceManager"]);
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the client suite: real Azure SDKs against a running mi-sim over HTTPS.
-# Makes (once) the pinned venv in target/py-venv, then runs pytest.
+# Makes (once) the pinned venvs, target/py-venv (SDKs, pytest) and target/az-venv (az CLI, whose
+# own pins clash with the SDK versions under test), then runs pytest.
 # Needs MI_SIM_HTTPS (https://localhost:PORT), MI_SIM_HTTP and MI_SIM_CA (the CA PEM) in the
 # environment; the Rust test tests/api/clients.rs sets them for a mi-sim it spawned.
 set -euo pipefail
@@ -13,6 +14,14 @@ if ! cmp -s "$here/requirements.txt" "$venv/.requirements" 2>/dev/null; then
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$here/requirements.txt"
   cp "$here/requirements.txt" "$venv/.requirements"
 fi
+azvenv=${MI_SIM_AZ_VENV:-$root/target/az-venv}
+if ! cmp -s "$here/az-requirements.txt" "$azvenv/.requirements" 2>/dev/null; then
+  rm -rf "$azvenv"
+  python3 -m venv "$azvenv"
+  "$azvenv/bin/pip" install --quiet --disable-pip-version-check -r "$here/az-requirements.txt"
+  cp "$here/az-requirements.txt" "$azvenv/.requirements"
+fi
+export AZ_CLI=$azvenv/bin/az
 # Trust mi-sim's CA (the SDKs use requests, which reads this variable).
 export REQUESTS_CA_BUNDLE=$MI_SIM_CA SSL_CERT_FILE=$MI_SIM_CA
 cd "$here"

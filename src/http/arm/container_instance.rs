@@ -169,7 +169,16 @@ fn missing(path: &str, what: &str) -> ArmError {
 }
 
 /// Checks what ACI requires of a group (arm-contract.md B.4.3) and drops what it never echoes.
-fn validate_properties(mut p: Map<String, Value>) -> Result<Map<String, Value>, ArmError> {
+/// From 2024-05-01-preview on, `osType` and a container's `resources` may be left out (az CLI
+/// leaves them out): they default to Linux and to 1 CPU and 1.5 GB, as `az container` documents.
+fn validate_properties(
+    mut p: Map<String, Value>,
+    api_version: &str,
+) -> Result<Map<String, Value>, ArmError> {
+    let defaults = api_version >= "2024-05-01";
+    if defaults && !p.contains_key("osType") {
+        p.insert("osType".into(), "Linux".into());
+    }
     match p.get("osType").and_then(Value::as_str) {
         Some(os) if os.eq_ignore_ascii_case("linux") || os.eq_ignore_ascii_case("windows") => {}
         Some(other) => {
@@ -200,6 +209,12 @@ fn validate_properties(mut p: Map<String, Value>) -> Result<Map<String, Value>, 
         };
         if cp.get("image").and_then(Value::as_str).is_none() {
             return Err(missing(&format!("{at}.properties"), "image"));
+        }
+        if defaults && !cp.contains_key("resources") {
+            cp.insert(
+                "resources".into(),
+                json!({"requests": {"cpu": 1.0, "memoryInGB": 1.5}}),
+            );
         }
         let requests = cp.get("resources").and_then(|r| r.get("requests"));
         if requests.and_then(|r| r.get("cpu")).is_none()
@@ -249,8 +264,10 @@ pub async fn container_groups_create_or_update(
         Some(raw) => parse_location(&raw, ComputeKind::ContainerGroup.resource_type())?,
         None => return Err(ArmError::location_required()),
     };
-    let properties =
-        validate_properties(body.properties.ok_or_else(|| missing("", "properties"))?)?;
+    let properties = validate_properties(
+        body.properties.ok_or_else(|| missing("", "properties"))?,
+        version.version,
+    )?;
     let mut extra = Map::new();
     if let Some(z) = body.zones.filter(|z| !z.is_null()) {
         extra.insert("zones".into(), z);
