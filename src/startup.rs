@@ -78,6 +78,13 @@ impl Application {
                 .split_for_parts();
             app.app_data(doc.clone())
                 .route("/openapi.json", web::get().to(http::openapi_json))
+                .route("/docs", web::get().to(http::docs_redirect))
+                .service(
+                    // Swagger UI's assets are compiled in (the vendored build): works offline.
+                    utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}").config(
+                        utoipa_swagger_ui::Config::from("/openapi.json").try_it_out_enabled(true),
+                    ),
+                )
                 .default_service(web::to(http::not_found))
                 .wrap(from_fn(middleware::normalize_path))
                 .wrap(from_fn(middleware::arm_headers))

@@ -127,6 +127,13 @@ pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ArmError> {
     Err(ArmError::no_route(req.method().as_str(), req.path()))
 }
 
+/// `GET /docs`: on to the interactive docs at `/docs/`.
+pub async fn docs_redirect() -> HttpResponse {
+    HttpResponse::Found()
+        .insert_header(("Location", "/docs/"))
+        .finish()
+}
+
 /// `GET /openapi.json`: the document itself.
 pub async fn openapi_json(doc: web::Data<OpenApiDoc>) -> HttpResponse {
     json(StatusCode::OK, doc.get_ref())

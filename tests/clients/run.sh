@@ -22,6 +22,10 @@ if ! cmp -s "$here/az-requirements.txt" "$azvenv/.requirements" 2>/dev/null; the
   cp "$here/az-requirements.txt" "$azvenv/.requirements"
 fi
 export AZ_CLI=$azvenv/bin/az
+# The browser test drives Debian's Chromium; install it when missing and we may (as CI does).
+if ! command -v chromium >/dev/null && [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+  apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+fi
 # Trust mi-sim's CA (the SDKs use requests, which reads this variable).
 export REQUESTS_CA_BUNDLE=$MI_SIM_CA SSL_CERT_FILE=$MI_SIM_CA
 cd "$here"

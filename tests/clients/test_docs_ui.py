@@ -1,0 +1,107 @@
+"""The interactive docs at /docs in headless Chromium (Debian's package), driven over the
+DevTools protocol: the operations render with nothing fetched from elsewhere, and a call made
+from the page ("Try it out") reaches mi-sim and succeeds."""
+import json
+import shutil
+import socket
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+
+import websocket
+
+from conftest import HTTP, SUBSCRIPTION
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+OPERATION = "#operations-Subscriptions-Subscriptions_List"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Page:
+    """One browser tab over the DevTools protocol."""
+
+    def __init__(self, ws_url):
+        # No Origin header: Chromium refuses DevTools connections from unlisted origins.
+        self.ws = websocket.create_connection(ws_url, timeout=30, suppress_origin=True)
+        self.n = 0
+
+    def call(self, method, **params):
+        self.n += 1
+        self.ws.send(json.dumps({"id": self.n, "method": method, "params": params}))
+        while True:
+            msg = json.loads(self.ws.recv())
+            if msg.get("id") == self.n:
+                assert "error" not in msg, (method, params, msg)
+                return msg.get("result", {})
+
+    def js(self, expression):
+        result = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
+        assert "exceptionDetails" not in result, (expression, result)
+        return result.get("result", {}).get("value")
+
+    def act(self, statement):
+        """Runs a statement for its effect (its value, often a DOM object, is not sent back)."""
+        self.js(f"void ({statement})")
+
+    def wait(self, expression, seconds=30):
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            value = self.js(expression)
+            if value:
+                return value
+            time.sleep(0.2)
+        raise AssertionError(f"timed out waiting for {expression}")
+
+
+def test_docs_render_offline_and_try_it_out_calls_mi_sim(tmp_path):
+    assert CHROMIUM, "the browser test needs Debian's chromium (apt-get install chromium)"
+    port = free_port()
+    browser = subprocess.Popen(
+        [CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         f"--remote-debugging-port={port}", f"--user-data-dir={tmp_path}", "about:blank"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(150):
+            try:
+                targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list"))
+                break
+            except OSError:
+                time.sleep(0.1)
+        page = Page(next(t for t in targets if t["type"] == "page")["webSocketDebuggerUrl"])
+        page.call("Page.enable")
+        page.call("Page.navigate", url=f"{HTTP}/docs")
+
+        rendered = page.wait("document.querySelectorAll('.opblock').length")
+        assert rendered >= 40, f"{rendered} operations rendered"
+        hosts = page.js("[...new Set(performance.getEntriesByType('resource').map(e => new URL(e.name).host))]")
+        assert hosts == [urllib.parse.urlparse(HTTP).netloc], f"assets came from {hosts}"
+
+        # Try it out: GET /subscriptions, with its api-version, from the page.
+        page.act(f"document.querySelector('{OPERATION} .opblock-summary-control').click()")
+        page.wait(f"!!document.querySelector('{OPERATION} input[placeholder=\"api-version\"]')")
+        page.act(f"""(() => {{
+            const input = document.querySelector('{OPERATION} input[placeholder="api-version"]');
+            const set = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
+            set.call(input, '2022-12-01');
+            input.dispatchEvent(new Event('input', {{bubbles: true}}));
+            input.dispatchEvent(new Event('change', {{bubbles: true}}));
+        }})()""")
+        # Execute until the live response shows (the page applies the typed value asynchronously).
+        status = page.wait(f"""(() => {{
+            const cell = document.querySelector('{OPERATION} .live-responses-table .response-col_status:not(.col_header)');
+            if (cell) return cell.textContent.trim();
+            document.querySelector('{OPERATION} .execute')?.click();
+            return null;
+        }})()""")
+        assert status == "200"
+        body = page.js(f"document.querySelector('{OPERATION} .live-responses-table .microlight')?.textContent")
+        assert SUBSCRIPTION in body
+    finally:
+        browser.kill()
+        browser.wait()
