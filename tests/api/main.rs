@@ -2,6 +2,7 @@
 mod arm_conventions;
 mod clients;
 mod container_groups;
+mod coverage;
 mod generic_resources;
 mod helpers;
 mod identities;

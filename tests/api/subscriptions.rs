@@ -124,6 +124,25 @@ async fn subscriptions_list_locations_shows_regions() {
 
 #[tokio::test]
 async fn providers_are_registered_with_their_types_and_api_versions() {
+    let tenant_scope = crate::helpers::spawn_app().await;
+    let compute = tenant_scope
+        .call(
+            Method::GET,
+            &format!("/providers/microsoft.compute?api-version={RG_API}"),
+            None,
+        )
+        .await;
+    assert_eq!(compute.status, StatusCode::OK, "{}", compute.body);
+    assert_eq!(compute.body["namespace"], "Microsoft.Compute");
+    assert!(compute.body["resourceTypes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t["resourceType"] == "virtualMachines"
+            && t["apiVersions"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("2026-04-01"))));
     let app = spawn_app().await;
     let r = app
         .call(
