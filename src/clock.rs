@@ -18,6 +18,16 @@ struct ClockState {
     frozen: Option<DateTime<Utc>>,
 }
 
+/// A time the clock cannot stand at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the clock can only be set between 1970-01-01 and 9999-12-31")]
+pub struct OutOfRange;
+
+fn in_range(t: DateTime<Utc>) -> bool {
+    use chrono::Datelike;
+    (1970..=9999).contains(&t.year())
+}
+
 /// What `GET /simulator/clock` shows.
 #[derive(Debug, Clone, Copy)]
 pub struct ClockReading {
@@ -43,13 +53,18 @@ impl Clock {
         }
     }
 
-    /// Sets the time; a frozen clock stays frozen at it, a running one runs on from it.
-    pub fn set(&self, now: DateTime<Utc>) {
+    /// Sets the time; a frozen clock stays frozen at it, a running one runs on from it. Refuses
+    /// a time outside 1970–9999, which ARM timestamps and token claims cannot carry.
+    pub fn set(&self, now: DateTime<Utc>) -> Result<(), OutOfRange> {
+        if !in_range(now) {
+            return Err(OutOfRange);
+        }
         let mut s = self.write();
         match s.frozen {
             Some(_) => s.frozen = Some(now),
             None => s.offset = now - Utc::now(),
         }
+        Ok(())
     }
 
     /// Freezes the clock at its current time, or lets it run on from where it stands.
@@ -66,13 +81,11 @@ impl Clock {
         }
     }
 
-    /// Moves the clock forward (or back, with a negative amount).
-    pub fn advance(&self, by: Duration) {
-        let mut s = self.write();
-        match s.frozen.as_mut() {
-            Some(at) => *at += by,
-            None => s.offset += by,
-        }
+    /// Moves the clock forward (or back, with a negative number of seconds), within 1970–9999.
+    pub fn advance(&self, seconds: i64) -> Result<(), OutOfRange> {
+        let by = Duration::try_seconds(seconds).ok_or(OutOfRange)?;
+        let target = self.now().checked_add_signed(by).ok_or(OutOfRange)?;
+        self.set(target)
     }
 
     /// Back to the system time.
@@ -109,10 +122,16 @@ mod tests {
         let t = clock.now();
         std::thread::sleep(std::time::Duration::from_millis(5));
         assert_eq!(clock.now(), t);
-        clock.advance(Duration::seconds(90));
+        clock.advance(90).unwrap();
         assert_eq!(clock.now(), t + Duration::seconds(90));
+        assert_eq!(clock.advance(i64::MAX - 1), Err(OutOfRange));
+        assert_eq!(
+            clock.now(),
+            t + Duration::seconds(90),
+            "a refused move changes nothing"
+        );
         let at = Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap();
-        clock.set(at);
+        clock.set(at).unwrap();
         assert_eq!(clock.now(), at);
         clock.freeze(false);
         assert!(clock.now() >= at && clock.now() < at + Duration::seconds(5));

@@ -109,7 +109,7 @@ async fn jwks(state: &AppState) -> HttpResponse {
 
 /// The signing keys (v2 path).
 #[utoipa::path(tag = "Entra", operation_id = "Entra_KeysV2", params(EntraTenantPath),
-    responses((status = 200, description = "JWKS {keys: [...]}")))]
+    responses((status = 200, description = "JWKS {keys: [...]}"), (status = 400, description = "AADSTS90002: unknown tenant")))]
 #[get("/{tenant}/discovery/v2.0/keys")]
 pub async fn keys_v2(state: web::Data<AppState>, path: web::Path<EntraTenantPath>) -> HttpResponse {
     if path.tenant != "common" {
@@ -122,7 +122,7 @@ pub async fn keys_v2(state: web::Data<AppState>, path: web::Path<EntraTenantPath
 
 /// The signing keys (v1 path; `common` too).
 #[utoipa::path(tag = "Entra", operation_id = "Entra_Keys", params(EntraTenantPath),
-    responses((status = 200, description = "JWKS {keys: [...]}")))]
+    responses((status = 200, description = "JWKS {keys: [...]}"), (status = 400, description = "AADSTS90002: unknown tenant")))]
 #[get("/{tenant}/discovery/keys")]
 pub async fn keys_v1(state: web::Data<AppState>, path: web::Path<EntraTenantPath>) -> HttpResponse {
     if path.tenant != "common" {

@@ -197,7 +197,8 @@ fn imds_failure(f: TokenFailure) -> HttpResponse {
 #[utoipa::path(
     tag = "Instance", operation_id = "Imds_GetToken",
     params(InstancePath, TokenQuery, ("Metadata" = String, Header, description = "must be `true`")),
-    responses((status = 200, body = ImdsToken), (status = 400, description = "IMDS error: {error, error_description}"))
+    responses((status = 200, body = ImdsToken), (status = 400, description = "IMDS error: {error, error_description}"),
+              (status = 404, description = "No such instance"), (status = 500, description = "Signing failed"))
 )]
 #[get("/instances/{instanceId}/metadata/identity/oauth2/token")]
 pub async fn imds_token(
@@ -287,7 +288,8 @@ fn imds_body(t: IssuedToken) -> ImdsToken {
 #[utoipa::path(
     tag = "Instance", operation_id = "Imds_GetInstance",
     params(InstancePath, ("Metadata" = String, Header, description = "must be `true`")),
-    responses((status = 200, description = "{compute: {...}}"), (status = 400, description = "IMDS error"))
+    responses((status = 200, description = "{compute: {...}}"), (status = 400, description = "IMDS error"),
+              (status = 404, description = "No such instance"))
 )]
 #[get("/instances/{instanceId}/metadata/instance")]
 pub async fn imds_instance(
@@ -342,7 +344,9 @@ fn app_service_error(status: StatusCode, message: &str) -> HttpResponse {
 #[utoipa::path(
     tag = "Instance", operation_id = "AppService_GetToken",
     params(InstancePath, ("X-IDENTITY-HEADER" = String, Header, description = "the instance's IDENTITY_HEADER")),
-    responses((status = 200, body = AppServiceToken), (status = 400, description = "{statusCode, message}"))
+    responses((status = 200, body = AppServiceToken), (status = 400, description = "{statusCode, message}"),
+              (status = 401, description = "Wrong or missing X-IDENTITY-HEADER"), (status = 404, description = "No such instance"),
+              (status = 500, description = "Signing failed"))
 )]
 #[get("/instances/{instanceId}/msi/token")]
 pub async fn app_service_token(

@@ -423,11 +423,13 @@ pub async fn set_clock(
                 })
         })
         .transpose()?;
+    if let Some(now) = now {
+        state.clock.set(now).map_err(|e| {
+            ArmError::bad_request("InvalidClockTime", format!("{e}.")).with_target("now")
+        })?;
+    }
     if let Some(frozen) = body.frozen {
         state.clock.freeze(frozen);
-    }
-    if let Some(now) = now {
-        state.clock.set(now);
     }
     Ok(json(StatusCode::OK, &clock_view(&state)))
 }
@@ -440,14 +442,23 @@ pub struct ClockAdvance {
 
 /// Move the simulator's clock forward by `seconds`.
 #[utoipa::path(tag = "Simulator", operation_id = "Simulator_AdvanceClock", request_body = ClockAdvance,
-    responses((status = 200, body = SimClock)))]
+    responses((status = 200, body = SimClock), (status = "default", body = ArmErrorResponse)))]
 #[post("/clock/advance")]
 pub async fn advance_clock(
     state: web::Data<AppState>,
     body: web::Json<ClockAdvance>,
-) -> HttpResponse {
-    state.clock.advance(chrono::Duration::seconds(body.seconds));
-    json(StatusCode::OK, &clock_view(&state))
+) -> Result<HttpResponse, ArmError> {
+    state.clock.advance(body.seconds).map_err(|e| {
+        ArmError::bad_request(
+            "InvalidClockAdvance",
+            format!(
+                "Advancing the clock by {} seconds would leave it out of range: {e}.",
+                body.seconds
+            ),
+        )
+        .with_target("seconds")
+    })?;
+    Ok(json(StatusCode::OK, &clock_view(&state)))
 }
 
 /// An instance: a VM or container group as code running on it sees it, with the environment

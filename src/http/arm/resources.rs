@@ -195,7 +195,8 @@ pub async fn resource_groups_get(
 #[utoipa::path(
     tag = "Resources", operation_id = "ResourceGroups_CheckExistence",
     params(GroupPath, ApiVersionParam),
-    responses((status = 204, description = "Exists"), (status = 404, description = "Does not exist"))
+    responses((status = 204, description = "Exists"), (status = 404, description = "Does not exist"),
+              (status = "default", body = ArmErrorResponse, description = "Bad input (no body on HEAD)"))
 )]
 #[head("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}")]
 pub async fn resource_groups_check_existence(
