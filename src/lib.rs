@@ -5,13 +5,13 @@
 //!
 //! | module | job |
 //! |---|---|
-//! | `main.rs` | the CLI: `serve`, `openapi` |
+//! | `main.rs` | the CLI: `serve`, `openapi`, `env` |
 //! | [`startup`] | build the app from [`settings`]: migrate, bootstrap, TLS, bind HTTP and HTTPS |
-//! | [`http`] | one module per API surface (ARM providers, `/simulator`); error envelope, api-version, middleware |
+//! | [`http`] | one module per API surface (ARM providers, instance endpoints, Entra, cloud metadata, `/simulator`); error envelope, api-version, middleware |
 //! | [`ops`] | one function per operation, one transaction each: load, ask the rules, save |
-//! | [`domain`] | pure rules and types: names, ids, catalogue, lifecycle rules (R1..R20); no HTTP, no SQL |
+//! | [`domain`] | pure rules and types: names, ids, catalogue, identity planning, token selection and refusals, `$filter`, switchable rules (R1..R20); no HTTP, no SQL |
 //! | [`store`] | all SQL (sqlx + SQLite); migrations in `migrations/` |
-//! | [`tls`], [`clock`], [`idgen`], [`telemetry`] | key material, time, GUIDs, logging |
+//! | [`tls`], [`tokens`], [`clock`], [`idgen`], [`telemetry`] | TLS material, the token-signing key, time, GUIDs, logging |
 pub mod clock;
 pub mod domain;
 pub mod http;
