@@ -233,6 +233,25 @@ pub fn next_link(req: &HttpRequest, token: &str) -> String {
     )
 }
 
+/// The `nextLink` of a page listed in (group, name) order across a subscription, when more
+/// follow: its token is "<group key>/<name key>" of the page's last row (group names cannot
+/// hold a '/').
+pub fn group_name_next_link(
+    req: &HttpRequest,
+    more: bool,
+    last: Option<(&str, &str)>,
+) -> Option<String> {
+    let (group, name) = last.filter(|_| more)?;
+    Some(next_link(
+        req,
+        &format!(
+            "{}/{}",
+            crate::domain::names::name_key(group),
+            crate::domain::names::name_key(name)
+        ),
+    ))
+}
+
 /// The scheme and host the request came in on, for absolute URLs mi-sim hands out.
 pub fn base_url(req: &HttpRequest) -> String {
     let info = req.connection_info();

@@ -84,16 +84,21 @@ pub struct ImdsToken {
     token_type: &'static str,
 }
 
-fn imds_error(status: StatusCode, error: &str, description: &str) -> HttpResponse {
-    let mut res = json(
-        status,
-        &json!({"error": error, "error_description": description}),
-    );
+/// A JSON answer as IMDS sends it, with its `Server` header.
+fn imds_json<T: Serialize>(status: StatusCode, body: &T) -> HttpResponse {
+    let mut res = json(status, body);
     res.headers_mut().insert(
         actix_web::http::header::SERVER,
         actix_web::http::header::HeaderValue::from_static(SERVER),
     );
     res
+}
+
+fn imds_error(status: StatusCode, error: &str, description: &str) -> HttpResponse {
+    imds_json(
+        status,
+        &json!({"error": error, "error_description": description}),
+    )
 }
 
 /// The query's pairs; IMDS refuses a parameter given twice.
@@ -229,15 +234,10 @@ pub async fn imds_token(
         );
     };
     if !param(&pairs, "api-version").is_some_and(|v| IMDS_VERSIONS.contains(&v)) {
-        let mut res = json(
+        return imds_json(
             StatusCode::BAD_REQUEST,
             &json!({"error": "Bad request. api-version is invalid or was not specified in the request. For more information refer to aka.ms/azureimds", "newest-versions": &IMDS_VERSIONS[..3]}),
         );
-        res.headers_mut().insert(
-            actix_web::http::header::SERVER,
-            actix_web::http::header::HeaderValue::from_static(SERVER),
-        );
-        return res;
     }
     let Some(resource) = param(&pairs, "resource").filter(|r| !r.is_empty()) else {
         return imds_error(
@@ -259,14 +259,7 @@ pub async fn imds_token(
         );
     };
     match ops::managed_identity_token(&state, &path.instance_id, resource, &selector).await {
-        Ok(t) => {
-            let mut res = json(StatusCode::OK, &imds_body(t));
-            res.headers_mut().insert(
-                actix_web::http::header::SERVER,
-                actix_web::http::header::HeaderValue::from_static(SERVER),
-            );
-            res
-        }
+        Ok(t) => imds_json(StatusCode::OK, &imds_body(t)),
         Err(f) => imds_failure(f),
     }
 }
@@ -394,7 +387,7 @@ pub async fn app_service_token(
             "Only one of client_id, principal_id, object_id or mi_res_id may be given.",
         );
     };
-    match ops::managed_identity_token(&state, &path.instance_id, resource, &selector).await {
+    match ops::token_for_instance(&state, instance, resource, &selector).await {
         Ok(t) => json(
             StatusCode::OK,
             &AppServiceToken {

@@ -134,7 +134,6 @@ pub fn resource_id(i: &InstanceRow) -> String {
 }
 
 /// A token for `resource` (the audience) from the identity `selector` picks on the instance.
-#[tracing::instrument(skip_all, fields(instance = %instance_id))]
 pub async fn managed_identity_token(
     state: &AppState,
     instance_id: &str,
@@ -142,6 +141,18 @@ pub async fn managed_identity_token(
     selector: &Selector,
 ) -> Result<IssuedToken, TokenFailure> {
     let i = instance(state, instance_id).await?;
+    token_for_instance(state, i, resource, selector).await
+}
+
+/// The same, for an instance already looked up (the App Service form reads it first, to check
+/// its `X-IDENTITY-HEADER`).
+#[tracing::instrument(skip_all, fields(instance = %i.instance_id))]
+pub async fn token_for_instance(
+    state: &AppState,
+    i: InstanceRow,
+    resource: &str,
+    selector: &Selector,
+) -> Result<IssuedToken, TokenFailure> {
     let system = match (&i.system_principal_id, &i.system_client_id) {
         (Some(p), Some(c)) => Some(SystemIdentity {
             principal_id: p.clone(),

@@ -299,7 +299,8 @@ impl TestApp {
     }
 }
 
-async fn read(resp: reqwest::Response) -> Resp {
+/// Reads a response: status, headers, and the body as JSON (text when it is not JSON).
+pub async fn read(resp: reqwest::Response) -> Resp {
     let status = resp.status();
     let headers = resp.headers().clone();
     let bytes = resp.bytes().await.expect("body read");

@@ -1,7 +1,7 @@
 //! Tokens from inside an instance (IMDS and the App Service form), the signing keys and
 //! discovery documents, and the simulator's clock: R8, R10, R12 and the refusals of R2, R3,
 //! R5, R11, by name.
-use crate::helpers::{spawn_app, Resp, TestApp};
+use crate::helpers::{read, spawn_app, Resp, TestApp};
 use jsonwebtoken::{decode, decode_header, Algorithm, DecodingKey, Validation};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -31,17 +31,6 @@ async fn imds(app: &TestApp, instance: &str, query: &str) -> Resp {
         .await
         .expect("sent");
     read(resp).await
-}
-
-async fn read(resp: reqwest::Response) -> Resp {
-    let status = resp.status();
-    let headers = resp.headers().clone();
-    let body = resp.json::<Value>().await.unwrap_or(Value::Null);
-    Resp {
-        status,
-        headers,
-        body,
-    }
 }
 
 /// The claims of a token, verified against the tenant's published JWKS.

@@ -5,12 +5,11 @@
 use super::identity::{IdentityBody, IdentityView};
 use crate::domain::catalog::{self, vm_has_time_created};
 use crate::domain::compute::{ComputeKind, PowerAction, PowerState};
-use crate::domain::names::name_key;
 use crate::domain::{ResourceGroupName, ResourceName, SubscriptionId, Tags};
 use crate::http::error::{ArmError, ArmErrorResponse};
 use crate::http::extract::{
-    base_url, next_link, query_param, ApiVersion, ApiVersionParam, CallerInfo, ListQuery,
-    SubscriptionPath,
+    base_url, group_name_next_link, query_param, ApiVersion, ApiVersionParam, CallerInfo,
+    ListQuery, SubscriptionPath,
 };
 use crate::http::json;
 use crate::ops::compute::{self as ops, ComputeRef, ComputeSpec, Outcome, PowerOutcome};
@@ -26,6 +25,9 @@ use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
 
 type Versions = ApiVersion<crate::http::extract::Compute>;
+
+/// The provider namespace in the operation URLs this surface hands out.
+const COMPUTE: &str = "Microsoft.Compute";
 
 /// Path of one VM.
 #[derive(Deserialize, IntoParams)]
@@ -222,7 +224,7 @@ impl VirtualMachineBody {
 }
 
 /// The URL of an operation of a provider, on the host the client used.
-pub(crate) fn operation_url(
+fn operation_url(
     req: &HttpRequest,
     sub: &str,
     namespace: &str,
@@ -236,29 +238,29 @@ pub(crate) fn operation_url(
     )
 }
 
-/// Adds the headers of a long-running Compute operation; `Location` (with `monitor=true`) too
-/// for actions and deletes. Retry-After: 1 keeps pollers (30 s by default) quick.
-fn lro_headers(
-    mut res: actix_web::HttpResponseBuilder,
+/// Adds the headers of a provider's long-running operation on a resource at (subscription,
+/// provider namespace, location); `Location` (with `monitor=true`) too when asked. Retry-After: 1
+/// keeps pollers (30 s by default) quick.
+pub(crate) fn with_lro_headers(
+    mut res: HttpResponse,
     req: &HttpRequest,
-    row: &ComputeRow,
+    (subscription, namespace, location): (&str, &str, &str),
     operation: &str,
     version: &str,
     with_location: bool,
-) -> actix_web::HttpResponseBuilder {
-    let url = operation_url(
-        req,
-        &row.subscription_id,
-        "Microsoft.Compute",
-        &row.location,
-        operation,
-        version,
-    );
+) -> HttpResponse {
+    use actix_web::http::header::{HeaderName, HeaderValue, LOCATION, RETRY_AFTER};
+    let url = operation_url(req, subscription, namespace, location, operation, version);
+    let headers = res.headers_mut();
     if with_location {
-        res.insert_header(("Location", format!("{url}&monitor=true")));
+        if let Ok(v) = HeaderValue::from_str(&format!("{url}&monitor=true")) {
+            headers.insert(LOCATION, v);
+        }
     }
-    res.insert_header(("Azure-AsyncOperation", url))
-        .insert_header(("Retry-After", "1"));
+    if let Ok(v) = HeaderValue::from_str(&url) {
+        headers.insert(HeaderName::from_static("azure-asyncoperation"), v);
+    }
+    headers.insert(RETRY_AFTER, HeaderValue::from_static("1"));
     res
 }
 
@@ -267,16 +269,17 @@ fn write_response(req: &HttpRequest, outcome: Outcome, version: &'static str) ->
         Written::Created => (StatusCode::CREATED, "Creating"),
         Written::Updated => (StatusCode::OK, "Updating"),
     };
-    let mut res = HttpResponse::build(status);
-    if let Some(op) = &outcome.operation {
-        res = lro_headers(res, req, &outcome.row, op, version, false);
-    }
-    let body = VirtualMachine::new(outcome.row, version, state, false);
-    match serde_json::to_vec(&body) {
-        Ok(bytes) => res
-            .content_type("application/json; charset=utf-8")
-            .body(bytes),
-        Err(_) => HttpResponse::InternalServerError().finish(),
+    let place = (
+        outcome.row.subscription_id.clone(),
+        outcome.row.location.clone(),
+    );
+    let res = json(
+        status,
+        &VirtualMachine::new(outcome.row, version, state, false),
+    );
+    match &outcome.operation {
+        Some(op) => with_lro_headers(res, req, (&place.0, COMPUTE, &place.1), op, version, false),
+        None => res,
     }
 }
 
@@ -390,15 +393,14 @@ pub async fn virtual_machines_delete(
     version: Versions,
 ) -> Result<HttpResponse, ArmError> {
     Ok(match ops::delete(&state, &path.parse()?).await? {
-        Some((row, op)) => lro_headers(
-            HttpResponse::Accepted(),
+        Some((row, op)) => with_lro_headers(
+            HttpResponse::Accepted().finish(),
             &req,
-            &row,
+            (&row.subscription_id, COMPUTE, &row.location),
             &op,
             version.version,
             true,
-        )
-        .finish(),
+        ),
         None => HttpResponse::NoContent().finish(),
     })
 }
@@ -411,15 +413,14 @@ async fn power(
     action: PowerAction,
 ) -> Result<HttpResponse, ArmError> {
     Ok(match ops::power(&state, &path.parse()?, action).await? {
-        PowerOutcome::Started { operation, row } => lro_headers(
-            HttpResponse::Accepted(),
+        PowerOutcome::Started { operation, row } => with_lro_headers(
+            HttpResponse::Accepted().finish(),
             &req,
-            &row,
+            (&row.subscription_id, COMPUTE, &row.location),
             &operation,
             version.version,
             true,
-        )
-        .finish(),
+        ),
         PowerOutcome::AlreadyDone => HttpResponse::Ok().finish(),
     })
 }
@@ -482,16 +483,10 @@ fn list_response(
     more: bool,
     version: &'static str,
 ) -> HttpResponse {
-    let next = more
-        .then(|| {
-            rows.last().map(|r| {
-                next_link(
-                    req,
-                    &format!("{}/{}", name_key(&r.resource_group), name_key(&r.name)),
-                )
-            })
-        })
-        .flatten();
+    let last = rows
+        .last()
+        .map(|r| (r.resource_group.as_str(), r.name.as_str()));
+    let next = group_name_next_link(req, more, last);
     let value = rows
         .into_iter()
         .map(|r| VirtualMachine::new(r, version, "Succeeded", false))
@@ -571,6 +566,8 @@ pub async fn virtual_machines_list_all(
 #[into_params(parameter_in = Path, rename_all = "camelCase")]
 pub struct OperationPath {
     subscription_id: String,
+    /// Part of the URL Azure hands out; any location finds the operation by its id.
+    #[allow(dead_code)]
     location: String,
     operation_id: String,
 }
@@ -594,7 +591,6 @@ pub(crate) async fn operation_status(
     req: &HttpRequest,
     path: &OperationPath,
 ) -> Result<HttpResponse, ArmError> {
-    let _ = &path.location;
     let sub = SubscriptionId::parse(&path.subscription_id)?;
     let (poll, started) = ops::poll(state, sub, &path.operation_id).await?;
     let monitor = query_param(req.query_string(), "monitor").is_some_and(|m| m == "true");

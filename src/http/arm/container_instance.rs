@@ -2,16 +2,15 @@
 //! PUT is synchronous here (the group is up when it answers); PATCH changes tags only, as
 //! Azure's; start is long-running, stop and restart answer 204.
 use super::compute::{
-    identity_view, operation_status, operation_url, parse_location, split_token, GroupPath,
+    identity_view, operation_status, parse_location, split_token, with_lro_headers, GroupPath,
     OperationPath, OperationStatus,
 };
 use super::identity::{IdentityBody, IdentityView};
 use crate::domain::compute::{ComputeKind, PowerAction};
-use crate::domain::names::name_key;
 use crate::domain::{ResourceGroupName, ResourceName, SubscriptionId, Tags};
 use crate::http::error::{ArmError, ArmErrorResponse};
 use crate::http::extract::{
-    next_link, ApiVersion, ApiVersionParam, CallerInfo, ListQuery, SubscriptionPath,
+    group_name_next_link, ApiVersion, ApiVersionParam, CallerInfo, ListQuery, SubscriptionPath,
 };
 use crate::http::json;
 use crate::ops::compute::{self as ops, ComputeRef, ComputeSpec, PowerOutcome};
@@ -364,20 +363,18 @@ pub async fn container_groups_start(
 ) -> Result<HttpResponse, ArmError> {
     Ok(
         match ops::power(&state, &path.parse()?, PowerAction::Start).await? {
-            PowerOutcome::Started { operation, row } => {
-                let url = operation_url(
-                    &req,
+            PowerOutcome::Started { operation, row } => with_lro_headers(
+                HttpResponse::Accepted().finish(),
+                &req,
+                (
                     &row.subscription_id,
                     "Microsoft.ContainerInstance",
                     &row.location,
-                    &operation,
-                    version.version,
-                );
-                HttpResponse::Accepted()
-                    .insert_header(("Azure-AsyncOperation", url))
-                    .insert_header(("Retry-After", "1"))
-                    .finish()
-            }
+                ),
+                &operation,
+                version.version,
+                false,
+            ),
             PowerOutcome::AlreadyDone => HttpResponse::NoContent().finish(),
         },
     )
@@ -410,16 +407,10 @@ pub async fn container_groups_restart(
 }
 
 fn list_response(req: &HttpRequest, rows: Vec<ComputeRow>, more: bool) -> HttpResponse {
-    let next = more
-        .then(|| {
-            rows.last().map(|r| {
-                next_link(
-                    req,
-                    &format!("{}/{}", name_key(&r.resource_group), name_key(&r.name)),
-                )
-            })
-        })
-        .flatten();
+    let last = rows
+        .last()
+        .map(|r| (r.resource_group.as_str(), r.name.as_str()));
+    let next = group_name_next_link(req, more, last);
     let value = rows.into_iter().map(ContainerGroup::new).collect();
     json(
         StatusCode::OK,

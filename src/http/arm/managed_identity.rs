@@ -7,8 +7,8 @@ use crate::domain::names::name_key;
 use crate::domain::{IdentityName, ResourceGroupName, ResourceName, SubscriptionId, Tags};
 use crate::http::error::{ArmError, ArmErrorResponse};
 use crate::http::extract::{
-    base_url, next_link, ApiVersion, ApiVersionParam, CallerInfo, ListQuery, SubscriptionPath,
-    UserAssignedIdentities,
+    base_url, group_name_next_link, next_link, ApiVersion, ApiVersionParam, CallerInfo, ListQuery,
+    SubscriptionPath, UserAssignedIdentities,
 };
 use crate::http::{json, SystemData};
 use crate::ops::compute::{self, ComputeRef};
@@ -322,16 +322,10 @@ pub async fn user_assigned_identities_list_by_subscription(
     // The token is "<group key>/<name key>": group names cannot contain '/'.
     let after = query.after().split_once('/').unwrap_or((query.after(), ""));
     let (rows, more) = ops::list_by_subscription(&state, sub, after, query.page_size()?).await?;
-    let next = more
-        .then(|| {
-            rows.last().map(|r| {
-                next_link(
-                    &req,
-                    &format!("{}/{}", name_key(&r.resource_group), name_key(&r.name)),
-                )
-            })
-        })
-        .flatten();
+    let last = rows
+        .last()
+        .map(|r| (r.resource_group.as_str(), r.name.as_str()));
+    let next = group_name_next_link(&req, more, last);
     let value = rows
         .into_iter()
         .map(|r| Identity::new(r, version.version))
