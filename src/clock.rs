@@ -23,6 +23,11 @@ struct ClockState {
 #[error("the clock can only be set between 1970-01-01 and 9999-12-31")]
 pub struct OutOfRange;
 
+/// The last instant the clock can stand at: 9999-12-31T23:59:59Z.
+fn latest() -> DateTime<Utc> {
+    DateTime::from_timestamp(253_402_300_799, 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
 fn in_range(t: DateTime<Utc>) -> bool {
     use chrono::Datelike;
     (1970..=9999).contains(&t.year())
@@ -36,9 +41,12 @@ pub struct ClockReading {
 }
 
 impl Clock {
+    /// The time, never past the end of 9999: a running clock set near the end stops there
+    /// rather than leave the RFC 3339 range timestamps are written in.
     pub fn now(&self) -> DateTime<Utc> {
         let s = self.read();
-        s.frozen.unwrap_or_else(|| Utc::now() + s.offset)
+        s.frozen
+            .unwrap_or_else(|| (Utc::now() + s.offset).min(latest()))
     }
 
     /// `now()` as ARM writes timestamps (`2024-01-01T00:00:00.0000000Z`), which also sorts as text.
@@ -137,6 +145,17 @@ mod tests {
         assert!(clock.now() >= at && clock.now() < at + Duration::seconds(5));
         clock.reset();
         assert!(clock.now() < at);
+    }
+
+    #[test]
+    fn defect10_a_running_clock_set_to_the_last_second_stays_inside_9999() {
+        let clock = Clock::default();
+        clock
+            .set(Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59).unwrap())
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        assert_eq!(clock.now(), latest());
+        assert!(clock.now_text().starts_with("9999-12-31T23:59:59"));
     }
 
     #[test]

@@ -23,4 +23,5 @@ pub mod state;
 pub mod store;
 pub mod telemetry;
 pub mod tls;
+pub mod token_cache;
 pub mod tokens;

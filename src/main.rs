@@ -99,6 +99,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 tls_key,
                 ca_file,
                 seed,
+                body_timeout: mi_sim::settings::BODY_TIMEOUT,
             };
             let app = Application::build(settings.clone()).await?;
             let (h, p, t) = (&settings.host, app.port(), app.tls_port());
@@ -128,12 +129,42 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             app.prepare_signing_key();
             let handle = app.handle();
             tokio::spawn(async move {
-                let _ = tokio::signal::ctrl_c().await;
+                shutdown_signal().await;
+                tracing::info!("stopping: finishing requests in flight");
+                // Graceful: stop accepting, let requests in flight finish (bounded by the
+                // server's shutdown timeout).
                 handle.stop(true).await;
             });
+            let store = app.store();
             app.run_until_stopped().await?;
+            if let Err(e) = store.checkpoint().await {
+                tracing::warn!(error = %e, "the WAL could not be checkpointed at exit");
+            }
             Ok(())
         }
+    }
+}
+
+/// SIGINT (ctrl-c) or SIGTERM (`docker stop`, systemd, CI runners), whichever comes first.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
 

@@ -35,7 +35,12 @@ pub struct Settings {
     pub ca_file: Option<PathBuf>,
     /// Seed for reproducible GUIDs.
     pub seed: Option<u64>,
+    /// How long a request body may take to arrive before the request gets 408.
+    pub body_timeout: std::time::Duration,
 }
+
+/// The default of `Settings::body_timeout`: ten seconds, far more than any local client needs.
+pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl Settings {
     /// A server on free ports with its own database in `dir`.
@@ -49,6 +54,7 @@ impl Settings {
             tls_key: None,
             ca_file: Some(dir.join("mi-sim-ca.pem")),
             seed: None,
+            body_timeout: std::time::Duration::from_secs(2),
         }
     }
 

@@ -67,11 +67,13 @@ impl Application {
         );
         let doc = web::Data::new(http::openapi());
         let state_for_app = state.clone();
+        let body_timeout = middleware::BodyTimeout(settings.body_timeout);
 
         let server = HttpServer::new(move || {
             let (app, _) = App::new()
                 .into_utoipa_app()
                 .app_data(state.clone())
+                .app_data(body_timeout)
                 .app_data(http::json_config())
                 .app_data(http::query_config())
                 .configure(http::routes)
@@ -86,13 +88,15 @@ impl Application {
                     ),
                 )
                 .default_service(web::to(http::not_found))
+                .wrap(from_fn(middleware::body_deadline))
+                .wrap(from_fn(middleware::check_host))
                 .wrap(from_fn(middleware::normalize_path))
                 .wrap(from_fn(middleware::arm_headers))
         })
         .listen(listener)?
         .listen_rustls_0_23(tls_listener, tls.config)?
         .disable_signals()
-        .shutdown_timeout(1)
+        .shutdown_timeout(5)
         .run();
         Ok(Self {
             port,
@@ -135,6 +139,11 @@ impl Application {
                 tracing::error!(error = %e, "the token-signing key could not be made");
             }
         });
+    }
+
+    /// The database, for what `serve` does after the server stops (the WAL checkpoint).
+    pub fn store(&self) -> store::Store {
+        self.state.store.clone()
     }
 
     /// A handle to stop the server.

@@ -9,5 +9,5 @@ pub struct AppState {
     pub idgen: IdGen,
     pub keys: Keys,
     /// Managed-identity tokens already signed (IMDS hands out the same token until near expiry).
-    pub token_cache: crate::ops::tokens::TokenCache,
+    pub token_cache: crate::token_cache::TokenCache,
 }

@@ -24,6 +24,8 @@ pub enum TlsError {
     },
     #[error("invalid PEM in {0}")]
     Pem(String),
+    #[error("certificate generation did not finish: {0}")]
+    Interrupted(String),
     #[error("TLS configuration: {0}")]
     Rustls(#[from] rustls::Error),
 }
@@ -37,23 +39,32 @@ pub struct ServerTls {
 
 /// Loads the generated CA and server certificate, making both on first start.
 pub async fn generated(store: &Store, now: &str) -> Result<ServerTls, TlsError> {
-    let mut tx = store.begin_write().await?;
-    let (ca, server) = match (
-        store::key_material::get(&mut tx, "ca").await?,
-        store::key_material::get(&mut tx, "server").await?,
-    ) {
+    let mut conn = store.read().await?;
+    let existing = (
+        store::key_material::get(&mut conn, "ca").await?,
+        store::key_material::get(&mut conn, "server").await?,
+    );
+    drop(conn);
+    let (ca, server) = match existing {
         (Some(ca), Some(server)) => (ca, server),
         _ => {
-            let (ca, server) = make_ca_and_server_cert()?;
-            sqlx::query("delete from key_material where name in ('ca', 'server')")
-                .execute(&mut *tx)
-                .await?;
-            store::key_material::insert(&mut tx, "ca", &ca, now).await?;
-            store::key_material::insert(&mut tx, "server", &server, now).await?;
-            (ca, server)
+            // Key generation is CPU work: off the async threads.
+            let (ca, server) = tokio::task::spawn_blocking(make_ca_and_server_cert)
+                .await
+                .map_err(|e| TlsError::Interrupted(e.to_string()))??;
+            let now = now.to_string();
+            store
+                .write(move |tx| {
+                    Box::pin(store::key_material::replace_pair(
+                        tx,
+                        ("ca", "server"),
+                        (ca, server),
+                        now,
+                    ))
+                })
+                .await?
         }
     };
-    tx.commit().await?;
     let chain = format!("{}{}", server.cert_pem, ca.cert_pem);
     Ok(ServerTls {
         config: server_config(&chain, &server.key_pem, "generated")?,

@@ -138,16 +138,14 @@ impl Keys {
                     Some(pair) => pair,
                     None => {
                         let made = tokio::task::spawn_blocking(generate).await.map_err(err)??;
-                        let mut tx = self.store.begin_write().await?;
-                        // Another process may have stored one meanwhile: the first one wins.
-                        if store::key_material::get(&mut tx, KEY_NAME).await?.is_none() {
-                            store::key_material::insert(&mut tx, KEY_NAME, &made, now).await?;
-                        }
-                        let pair = store::key_material::get(&mut tx, KEY_NAME)
+                        let now = now.to_string();
+                        self.store
+                            .write(move |tx| {
+                                Box::pin(store::key_material::insert_if_missing(
+                                    tx, KEY_NAME, made, now,
+                                ))
+                            })
                             .await?
-                            .unwrap_or(made);
-                        tx.commit().await?;
-                        pair
                     }
                 };
                 Ok(Arc::new(SigningKey::from_pair(&pair)?))

@@ -9,6 +9,19 @@ use serde::Serialize;
 pub const TOKEN_LIFETIME_SECS: i64 = 86_399;
 /// A cached token is handed out again until this close to its expiry.
 pub const REFRESH_BEFORE_EXPIRY_SECS: i64 = 300;
+/// The longest `resource` (audience) a token request may name. Application ID URIs are short;
+/// the bound keeps a caller from filling the token cache with its own strings.
+pub const MAX_RESOURCE_LEN: usize = 1024;
+
+/// Why a `resource` parameter is refused: too long to be an application ID URI.
+pub fn check_resource(resource: &str) -> Result<(), String> {
+    (resource.len() <= MAX_RESOURCE_LEN).then_some(()).ok_or_else(|| {
+        format!(
+            "The resource parameter is {} characters long; an application ID URI has at most {MAX_RESOURCE_LEN}.",
+            resource.len()
+        )
+    })
+}
 
 /// The identity a token request names, if any (at most one selector, arm-contract.md C.1.1).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 //! the IMDS token endpoint, the instance metadata, and the App Service form that every Azure
 //! client honours through `IDENTITY_ENDPOINT` + `IDENTITY_HEADER`. Their errors are IMDS's and
 //! App Service's own shapes, not ARM's.
-use crate::domain::tokens::{Refusal, SelectionError, Selector};
+use crate::domain::tokens::{check_resource, Refusal, SelectionError, Selector};
 use crate::http::json;
 use crate::ops::tokens::{self as ops, IssuedToken, TokenFailure};
 use crate::state::AppState;
@@ -246,6 +246,9 @@ pub async fn imds_token(
             "Required query variable 'resource' is missing",
         );
     };
+    if let Err(why) = check_resource(resource) {
+        return imds_error(StatusCode::BAD_REQUEST, "invalid_resource", &why);
+    }
     let Ok(selector) = selector(
         &pairs,
         "client_id",
@@ -376,6 +379,9 @@ pub async fn app_service_token(
             "The resource parameter is required.",
         );
     };
+    if let Err(why) = check_resource(resource) {
+        return app_service_error(StatusCode::BAD_REQUEST, &why);
+    }
     let Ok(selector) = selector(
         &pairs,
         "client_id",

@@ -1,10 +1,18 @@
 //! What every request gets, whatever it hits: ARM path segments matched in any case, a root
 //! span with its request and correlation ids, ARM's response headers, and one log line.
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::error::PayloadError;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::{uri::PathAndQuery, Method, Uri};
 use actix_web::middleware::Next;
+use actix_web::web::Bytes;
+use actix_web::HttpMessage;
+use futures_util::Stream;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
 use std::time::Instant;
 use tracing::Instrument;
 
@@ -103,6 +111,108 @@ pub async fn normalize_path(
     next.call(req).await
 }
 
+/// Whether `host` is a valid `host[:port]`: a DNS name or IPv4 address, or a bracketed IPv6
+/// address, and an optional port. It becomes part of `Location`, `nextLink` and operation URLs.
+pub fn valid_host(host: &str) -> bool {
+    let (name, port) = match host.strip_prefix('[') {
+        Some(rest) => match rest.split_once(']') {
+            Some((v6, port)) if v6.parse::<std::net::Ipv6Addr>().is_ok() => (None, port),
+            _ => return false,
+        },
+        None => match host.find(':') {
+            Some(i) => (Some(&host[..i]), &host[i..]),
+            None => (Some(host), ""),
+        },
+    };
+    let port_ok = port.is_empty()
+        || port
+            .strip_prefix(':')
+            .is_some_and(|p| p.parse::<u16>().is_ok());
+    let name_ok = name.is_none_or(|n| {
+        n.len() <= 253
+            && n.split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            })
+    });
+    port_ok && name_ok
+}
+
+/// Refuses a request whose host (the `Host` header, or a forwarded host) is not a valid
+/// `host[:port]`, before anything builds a URL from it.
+pub async fn check_host(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let host = req.connection_info().host().to_string();
+    if !valid_host(&host) {
+        let error = super::error::ArmError::bad_request(
+            "InvalidHostName",
+            format!("The host '{}' is not a valid host[:port]; send the server's name or address in the Host header.", host.escape_default()),
+        );
+        let res = actix_web::ResponseError::error_response(&error);
+        return Ok(req.into_response(res).map_into_right_body());
+    }
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_left_body)
+}
+
+/// How long a request body may take to arrive, from the first poll of it.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyTimeout(pub Duration);
+
+/// A request body that fails with `TimedOut` once its deadline passes, so a client that sends
+/// headers and then stalls cannot hold a connection and a worker forever.
+struct Deadline {
+    inner: Payload,
+    timeout: Duration,
+    sleep: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl Stream for Deadline {
+    type Item = Result<Bytes, PayloadError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        if let Poll::Ready(item) = Pin::new(&mut this.inner).poll_next(cx) {
+            return Poll::Ready(item);
+        }
+        let timeout = this.timeout;
+        let sleep = this
+            .sleep
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
+        match sleep.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Some(Err(PayloadError::Io(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the request body did not arrive in time",
+            ))))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+/// Puts every request body under its deadline (`BodyTimeout`).
+pub async fn body_deadline(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let timeout = req
+        .app_data::<BodyTimeout>()
+        .map_or(Duration::from_secs(10), |t| t.0);
+    let inner = req.take_payload();
+    let stream: Pin<Box<dyn Stream<Item = Result<Bytes, PayloadError>>>> = Box::pin(Deadline {
+        inner,
+        timeout,
+        sleep: None,
+    });
+    req.set_payload(Payload::from(stream));
+    next.call(req).await
+}
+
 /// Request ids, ARM headers and the request log line.
 pub async fn arm_headers(
     req: ServiceRequest,
@@ -152,7 +262,26 @@ pub async fn arm_headers(
 
 #[cfg(test)]
 mod tests {
-    use super::canonical_path;
+    use super::{canonical_path, valid_host};
+
+    #[test]
+    fn hosts_are_host_and_port_or_refused() {
+        for good in [
+            "localhost",
+            "127.0.0.1:8080",
+            "management.azure.com",
+            "[::1]:8443",
+            "[::1]",
+            "a-b_c.x:1",
+        ] {
+            assert!(valid_host(good), "{good}");
+        }
+        for bad in [
+            "", "a b", "a:b", "a:", "a..b", "x:99999", "[::1", "[zz]:1", "a/b", "a\u{0}b", "é.com",
+        ] {
+            assert!(!valid_host(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn arm_segments_are_rewritten_names_are_kept() {

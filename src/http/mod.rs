@@ -105,6 +105,15 @@ pub fn json_config() -> web::JsonConfig {
                     format!("The request content is larger than the limit of {MAX_BODY} bytes."),
                 ),
                 JsonPayloadError::Deserialize(d) => ArmError::invalid_request_content(d),
+                JsonPayloadError::Payload(actix_web::error::PayloadError::Io(io))
+                    if io.kind() == std::io::ErrorKind::TimedOut =>
+                {
+                    ArmError::new(
+                        StatusCode::REQUEST_TIMEOUT,
+                        "RequestTimeout",
+                        "The request body did not arrive in time; send it in full with the headers.",
+                    )
+                }
                 other => ArmError::invalid_request_content(other),
             };
             arm.into()

@@ -76,15 +76,22 @@ pub async fn create(
         secret_sha256: sha256_hex(&secret),
         well_known_secret: None,
     };
-    let mut tx = state.store.begin_write().await?;
-    if store::tenants::get(&mut tx, &app.tenant_id)
-        .await?
-        .is_none()
-    {
-        return Err(OpError::TenantNotFound(app.tenant_id));
-    }
-    insert(&mut tx, &app, &state.clock.now_text()).await?;
-    tx.commit().await?;
+    let now = state.clock.now_text();
+    let app = state
+        .store
+        .write(move |tx| {
+            Box::pin(async move {
+                if store::tenants::get(&mut *tx, &app.tenant_id)
+                    .await?
+                    .is_none()
+                {
+                    return Err(OpError::TenantNotFound(app.tenant_id));
+                }
+                insert(&mut *tx, &app, &now).await?;
+                Ok(app)
+            })
+        })
+        .await?;
     Ok((app, secret))
 }
 

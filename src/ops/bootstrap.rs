@@ -47,20 +47,28 @@ pub async fn ensure_defaults(conn: &mut SqliteConnection, now: &str) -> Result<(
 
 /// Applies the bootstrap at start, in one transaction.
 pub async fn bootstrap(state: &AppState) -> Result<(), sqlx::Error> {
-    let mut tx = state.store.begin_write().await?;
-    ensure_defaults(&mut tx, &state.clock.now_text()).await?;
-    tx.commit().await
+    let now = state.clock.now_text();
+    state
+        .store
+        .write(move |tx| Box::pin(async move { ensure_defaults(tx, &now).await }))
+        .await
 }
 
 /// Back to the bootstrapped state: every tenant, subscription, group, identity, principal and
 /// operation goes; the defaults come back; key material (CA, certificates) stays.
 #[tracing::instrument(skip_all)]
 pub async fn reset(state: &AppState) -> Result<(), sqlx::Error> {
-    let mut tx = state.store.begin_write().await?;
-    store::clear_state(&mut tx).await?;
     state.clock.reset();
-    ensure_defaults(&mut tx, &state.clock.now_text()).await?;
-    tx.commit().await?;
+    let now = state.clock.now_text();
+    state
+        .store
+        .write(move |tx| {
+            Box::pin(async move {
+                store::clear_state(&mut *tx).await?;
+                ensure_defaults(&mut *tx, &now).await
+            })
+        })
+        .await?;
     state.token_cache.clear();
     Ok(())
 }

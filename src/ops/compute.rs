@@ -14,6 +14,7 @@ use crate::store::{self, compute::ComputeRow};
 use serde_json::{json, Map, Value};
 use sqlx::types::Json;
 use sqlx::SqliteConnection;
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// Where a VM or container group lives.
@@ -57,7 +58,7 @@ pub struct ComputeSpec {
 /// `domain::identity::plan_identity`.
 #[tracing::instrument(skip_all, fields(resource = %r.name))]
 pub async fn create_or_update(
-    state: &AppState,
+    state: &Arc<AppState>,
     r: &ComputeRef,
     spec: ComputeSpec,
     caller: &Caller,
@@ -77,7 +78,7 @@ pub struct Outcome {
 /// PATCH: merges properties, replaces tags when given, and merges the identity.
 #[tracing::instrument(skip_all, fields(resource = %r.name))]
 pub async fn update(
-    state: &AppState,
+    state: &Arc<AppState>,
     r: &ComputeRef,
     spec: ComputeSpec,
     caller: &Caller,
@@ -87,15 +88,32 @@ pub async fn update(
 
 /// The one write path of PUT and PATCH, in one transaction.
 async fn write(
-    state: &AppState,
+    state: &Arc<AppState>,
     r: &ComputeRef,
     spec: ComputeSpec,
     mode: Write,
     caller: &Caller,
 ) -> Result<Outcome, OpError> {
-    let mut tx = state.store.begin_write().await?;
+    let (state, r, caller) = (state.clone(), r.clone(), caller.clone());
+    state
+        .clone()
+        .store
+        .write(move |tx| {
+            Box::pin(async move { write_in(&state, tx, &r, spec, mode, &caller).await })
+        })
+        .await
+}
+
+async fn write_in(
+    state: &AppState,
+    tx: &mut SqliteConnection,
+    r: &ComputeRef,
+    spec: ComputeSpec,
+    mode: Write,
+    caller: &Caller,
+) -> Result<Outcome, OpError> {
     let scope = store::compute::put_scope(
-        &mut tx,
+        &mut *tx,
         &r.sub(),
         &r.group.key(),
         r.kind.resource_type(),
@@ -153,10 +171,10 @@ async fn write(
             }
             other => OpError::Identity(other),
         })?;
-        let assigned = resolve(&mut tx, &resource_id, &change).await?;
+        let assigned = resolve(&mut *tx, &resource_id, &change).await?;
         apply_identity(
             state,
-            &mut tx,
+            &mut *tx,
             &mut row,
             change,
             assigned,
@@ -165,7 +183,7 @@ async fn write(
         .await?;
     }
     if r.kind == ComputeKind::ContainerGroup {
-        check_r16(&mut tx, &row, &spec.identity, spec.api_version).await?;
+        check_r16(&mut *tx, &row, &spec.identity, spec.api_version).await?;
         // R16: enabling or changing the identity of an existing group restarts it.
         if written == Written::Updated && identity_of(&row) != before {
             restart_container_group(&mut row, &now, "its managed identity changed (R16)");
@@ -175,7 +193,7 @@ async fn write(
         ComputeKind::VirtualMachine => Some(
             record_operation(
                 state,
-                &mut tx,
+                &mut *tx,
                 r,
                 if mode == Write::Put {
                     "write"
@@ -191,8 +209,7 @@ async fn write(
     row.modified_at = now;
     row.modified_by = caller.name.clone();
     row.modified_by_type = caller.kind.to_string();
-    store::compute::upsert(&mut tx, &row).await?;
-    tx.commit().await?;
+    store::compute::upsert(&mut *tx, &row).await?;
     Ok(Outcome {
         row,
         written,
@@ -430,12 +447,24 @@ pub async fn get(state: &AppState, r: &ComputeRef) -> Result<ComputeRow, OpError
 /// identities it used are left alone (R5). `None` when there was no such resource.
 #[tracing::instrument(skip_all, fields(resource = %r.name))]
 pub async fn delete(
-    state: &AppState,
+    state: &Arc<AppState>,
     r: &ComputeRef,
 ) -> Result<Option<(ComputeRow, String)>, OpError> {
-    let mut tx = state.store.begin_write().await?;
+    let (state, r) = (state.clone(), r.clone());
+    state
+        .clone()
+        .store
+        .write(move |tx| Box::pin(async move { delete_in(&state, tx, &r).await }))
+        .await
+}
+
+async fn delete_in(
+    state: &AppState,
+    tx: &mut SqliteConnection,
+    r: &ComputeRef,
+) -> Result<Option<(ComputeRow, String)>, OpError> {
     let deleted = store::compute::delete(
-        &mut tx,
+        &mut *tx,
         &r.sub(),
         &r.group.key(),
         r.kind.resource_type(),
@@ -443,14 +472,13 @@ pub async fn delete(
     )
     .await?;
     let Some(row) = deleted else {
-        require_group(&mut tx, r.subscription, &r.group).await?;
+        require_group(&mut *tx, r.subscription, &r.group).await?;
         return Ok(None);
     };
     if let Some(p) = &row.system_principal_id {
-        store::principals::delete(&mut tx, p).await?;
+        store::principals::delete(&mut *tx, p).await?;
     }
-    let operation = record_operation(state, &mut tx, r, "delete", &state.clock.now_text()).await?;
-    tx.commit().await?;
+    let operation = record_operation(state, &mut *tx, r, "delete", &state.clock.now_text()).await?;
     Ok(Some((row, operation)))
 }
 
@@ -494,12 +522,25 @@ pub enum PowerOutcome {
 /// container group's start record an operation for the client's poller.
 #[tracing::instrument(skip_all, fields(resource = %r.name, action = action.as_str()))]
 pub async fn power(
-    state: &AppState,
+    state: &Arc<AppState>,
     r: &ComputeRef,
     action: PowerAction,
 ) -> Result<PowerOutcome, OpError> {
-    let mut tx = state.store.begin_write().await?;
-    let mut row = require(&mut tx, r).await?;
+    let (state, r) = (state.clone(), r.clone());
+    state
+        .clone()
+        .store
+        .write(move |tx| Box::pin(async move { power_in(&state, tx, &r, action).await }))
+        .await
+}
+
+async fn power_in(
+    state: &AppState,
+    tx: &mut SqliteConnection,
+    r: &ComputeRef,
+    action: PowerAction,
+) -> Result<PowerOutcome, OpError> {
+    let mut row = require(&mut *tx, r).await?;
     let now = state.clock.now_text();
     match r.kind {
         ComputeKind::VirtualMachine => {
@@ -516,9 +557,8 @@ pub async fn power(
             row.power_state = target.to_string();
         }
     }
-    store::compute::upsert(&mut tx, &row).await?;
-    let operation = record_operation(state, &mut tx, r, action.as_str(), &now).await?;
-    tx.commit().await?;
+    store::compute::upsert(&mut *tx, &row).await?;
+    let operation = record_operation(state, &mut *tx, r, action.as_str(), &now).await?;
     Ok(PowerOutcome::Started {
         operation,
         row: Box::new(row),
@@ -532,9 +572,13 @@ pub async fn poll(
     sub: SubscriptionId,
     operation: &str,
 ) -> Result<(Poll, String), OpError> {
-    let mut tx = state.store.begin_write().await?;
-    let polled = store::operations::record_poll(&mut tx, &sub.to_string(), operation).await?;
-    tx.commit().await?;
+    let (sub, op) = (sub.to_string(), operation.to_string());
+    let polled = state
+        .store
+        .write(move |tx| {
+            Box::pin(async move { store::operations::record_poll(tx, &sub, &op).await })
+        })
+        .await?;
     match polled {
         None => Err(OpError::OperationNotFound(operation.to_string())),
         Some((0, started)) => Ok((Poll::Running, started)),

@@ -5,6 +5,7 @@ use crate::state::AppState;
 use crate::store::{
     self, principals::PrincipalRow, subscriptions::SubscriptionRow, tenants::TenantRow,
 };
+use sqlx::SqliteConnection;
 
 /// Creates a tenant, with a generated id unless one is given.
 #[tracing::instrument(skip_all)]
@@ -22,18 +23,21 @@ pub async fn create_tenant(
         default_domain: format!("tenant{short}.onmicrosoft.com"),
         id,
     };
-    let mut tx = state.store.begin_write().await?;
-    store::tenants::insert(&mut tx, &tenant, &state.clock.now_text())
+    let now = state.clock.now_text();
+    state
+        .store
+        .write(move |tx| {
+            Box::pin(async move {
+                match store::tenants::insert(tx, &tenant, &now).await {
+                    Ok(()) => Ok(tenant),
+                    Err(e) if store::is_unique_violation(&e) => {
+                        Err(OpError::TenantExists(tenant.id.clone()))
+                    }
+                    Err(e) => Err(e.into()),
+                }
+            })
+        })
         .await
-        .map_err(|e| {
-            if store::is_unique_violation(&e) {
-                OpError::TenantExists(tenant.id.clone())
-            } else {
-                e.into()
-            }
-        })?;
-    tx.commit().await?;
-    Ok(tenant)
 }
 
 pub async fn list_tenants(state: &AppState) -> Result<Vec<TenantRow>, OpError> {
@@ -49,14 +53,29 @@ pub async fn put_subscription(
     tenant: TenantId,
     display_name: Option<String>,
 ) -> Result<(SubscriptionRow, Written), OpError> {
-    let mut tx = state.store.begin_write().await?;
-    if store::tenants::get(&mut tx, &tenant.to_string())
+    let now = state.clock.now_text();
+    state
+        .store
+        .write(move |tx| {
+            Box::pin(async move { put_subscription_in(tx, id, tenant, display_name, &now).await })
+        })
+        .await
+}
+
+async fn put_subscription_in(
+    tx: &mut SqliteConnection,
+    id: SubscriptionId,
+    tenant: TenantId,
+    display_name: Option<String>,
+    now: &str,
+) -> Result<(SubscriptionRow, Written), OpError> {
+    if store::tenants::get(&mut *tx, &tenant.to_string())
         .await?
         .is_none()
     {
         return Err(OpError::TenantNotFound(tenant.to_string()));
     }
-    let existing = store::subscriptions::get(&mut tx, &id.to_string()).await?;
+    let existing = store::subscriptions::get(&mut *tx, &id.to_string()).await?;
     let written = if existing.is_some() {
         Written::Updated
     } else {
@@ -71,12 +90,9 @@ pub async fn put_subscription(
         state: existing.map_or_else(|| "Enabled".to_string(), |s| s.state),
     };
     match written {
-        Written::Created => {
-            store::subscriptions::insert(&mut tx, &sub, &state.clock.now_text()).await?
-        }
-        Written::Updated => store::subscriptions::update(&mut tx, &sub).await?,
+        Written::Created => store::subscriptions::insert(&mut *tx, &sub, now).await?,
+        Written::Updated => store::subscriptions::update(&mut *tx, &sub).await?,
     }
-    tx.commit().await?;
     Ok((sub, written))
 }
 

@@ -7,6 +7,7 @@ use crate::state::AppState;
 use crate::store::{self, identities::IdentityRow};
 use sqlx::types::Json;
 use sqlx::SqliteConnection;
+use std::sync::Arc;
 
 /// Where an identity lives: subscription, group and name.
 #[derive(Debug, Clone)]
@@ -57,29 +58,38 @@ async fn require(conn: &mut SqliteConnection, r: &IdentityRef) -> Result<Identit
 /// tags are replaced and the principal is untouched.
 #[tracing::instrument(skip_all, fields(identity = %r.name))]
 pub async fn create_or_update(
-    state: &AppState,
+    state: &Arc<AppState>,
     r: &IdentityRef,
     spec: IdentitySpec,
     caller: &Caller,
 ) -> Result<(IdentityRow, Written), OpError> {
-    if let Some(created) = try_create(state, r, &spec, caller).await? {
-        return Ok((created, Written::Created));
-    }
-    create_or_update_in_transaction(state, r, spec, caller).await
+    let (state, r, caller) = (state.clone(), r.clone(), caller.clone());
+    state
+        .clone()
+        .store
+        .write(move |tx| {
+            Box::pin(async move {
+                if let Some(created) = try_create(&state, tx, &r, &spec, &caller).await? {
+                    return Ok((created, Written::Created));
+                }
+                create_or_update_in(&state, tx, &r, spec, &caller).await
+            })
+        })
+        .await
 }
 
 /// The common case, a new identity, written in one round trip
-/// (`store::identities::create_if_new`), which reads R4's tenant in its own transaction.
-/// `None` when the identity exists or something is missing: the transactional path then
-/// decides and answers.
+/// (`store::identities::create_if_new`), which reads R4's tenant itself. `None` when the
+/// identity exists or something is missing: `create_or_update_in` then decides and answers.
 async fn try_create(
     state: &AppState,
+    tx: &mut SqliteConnection,
     r: &IdentityRef,
     spec: &IdentitySpec,
     caller: &Caller,
 ) -> Result<Option<IdentityRow>, OpError> {
-    // The batch reads the tenant (R4) and the group's display casing in its own transaction
-    // and hands them back; until then the row and principal carry placeholders the batch ignores.
+    // The batch reads the tenant (R4) and the group's display casing and hands them back;
+    // until then the row and principal carry placeholders the batch ignores.
     let (mut row, principal) = new_identity(
         state,
         r,
@@ -91,13 +101,7 @@ async fn try_create(
     const GROUP: &str = "\u{0}";
     let id = user_assigned_identity_id(r.subscription, GROUP, r.name.as_str());
     let parts = id.split_once(GROUP).unwrap_or((&id, ""));
-    let written = store::identities::create_if_new(
-        &mut *state.store.writer().await?,
-        &row,
-        &principal,
-        parts,
-    )
-    .await?;
+    let written = store::identities::create_if_new(tx, &row, &principal, parts).await?;
     Ok(written.map(|(tenant, group)| {
         row.tenant_id = tenant;
         row.resource_group = group;
@@ -140,15 +144,15 @@ fn new_identity(
     Ok((row, principal))
 }
 
-/// The PUT in one transaction: updates, errors, and creates that lost a race.
-async fn create_or_update_in_transaction(
+/// The rest of a PUT: updates and errors.
+async fn create_or_update_in(
     state: &AppState,
+    tx: &mut SqliteConnection,
     r: &IdentityRef,
     spec: IdentitySpec,
     caller: &Caller,
 ) -> Result<(IdentityRow, Written), OpError> {
-    let mut tx = state.store.begin_write().await?;
-    let scope = store::identities::put_scope(&mut tx, &r.sub(), &r.group.key(), &r.name.key())
+    let scope = store::identities::put_scope(tx, &r.sub(), &r.group.key(), &r.name.key())
         .await?
         .ok_or_else(|| OpError::SubscriptionNotFound(r.sub()))?;
     let group = scope
@@ -175,13 +179,13 @@ async fn create_or_update_in_transaction(
                 modified_by_type: caller.kind.to_string(),
                 ..existing
             };
-            store::identities::update(&mut tx, &row).await?;
+            store::identities::update(tx, &row).await?;
             (row, Written::Updated)
         }
         None => {
             let (row, principal) =
                 new_identity(state, r, spec, caller, group, scope.subscription_tenant)?;
-            if !store::identities::insert_with_principal(&mut tx, &row, &principal).await? {
+            if !store::identities::insert_with_principal(tx, &row, &principal).await? {
                 return Err(OpError::Internal(sqlx::Error::Protocol(
                     "the subscription changed inside a write transaction".into(),
                 )));
@@ -189,31 +193,42 @@ async fn create_or_update_in_transaction(
             (row, Written::Created)
         }
     };
-    tx.commit().await?;
     Ok(result)
 }
 
 /// PATCH: replaces the tags and the isolation scope when given; nothing else changes.
 #[tracing::instrument(skip_all, fields(identity = %r.name))]
 pub async fn update(
-    state: &AppState,
+    state: &Arc<AppState>,
     r: &IdentityRef,
     spec: IdentitySpec,
     caller: &Caller,
 ) -> Result<IdentityRow, OpError> {
-    let mut tx = state.store.begin_write().await?;
-    let mut row = require(&mut tx, r).await?;
+    let (r, caller, now) = (r.clone(), caller.clone(), state.clock.now_text());
+    state
+        .store
+        .write(move |tx| Box::pin(async move { update_in(tx, &r, spec, &caller, now).await }))
+        .await
+}
+
+async fn update_in(
+    tx: &mut SqliteConnection,
+    r: &IdentityRef,
+    spec: IdentitySpec,
+    caller: &Caller,
+    now: String,
+) -> Result<IdentityRow, OpError> {
+    let mut row = require(tx, r).await?;
     if let Some(tags) = spec.tags {
         row.tags = Json(tags.as_map().clone());
     }
     if let Some(scope) = spec.isolation_scope {
         row.isolation_scope = scope;
     }
-    row.modified_at = state.clock.now_text();
+    row.modified_at = now;
     row.modified_by = caller.name.clone();
     row.modified_by_type = caller.kind.to_string();
-    store::identities::update(&mut tx, &row).await?;
-    tx.commit().await?;
+    store::identities::update(tx, &row).await?;
     Ok(row)
 }
 
@@ -225,15 +240,21 @@ pub async fn get(state: &AppState, r: &IdentityRef) -> Result<IdentityRow, OpErr
 /// other resources are left in place. Returns false when there was no such identity.
 #[tracing::instrument(skip_all, fields(identity = %r.name))]
 pub async fn delete(state: &AppState, r: &IdentityRef) -> Result<bool, OpError> {
-    let mut tx = state.store.begin_write().await?;
+    let r = r.clone();
+    state
+        .store
+        .write(move |tx| Box::pin(async move { delete_in(tx, &r).await }))
+        .await
+}
+
+async fn delete_in(tx: &mut SqliteConnection, r: &IdentityRef) -> Result<bool, OpError> {
     let Some(principal) =
-        store::identities::delete(&mut tx, &r.sub(), &r.group.key(), &r.name.key()).await?
+        store::identities::delete(tx, &r.sub(), &r.group.key(), &r.name.key()).await?
     else {
-        require_group(&mut tx, r.subscription, &r.group).await?;
+        require_group(tx, r.subscription, &r.group).await?;
         return Ok(false);
     };
-    store::principals::delete(&mut tx, &principal).await?;
-    tx.commit().await?;
+    store::principals::delete(tx, &principal).await?;
     Ok(true)
 }
 

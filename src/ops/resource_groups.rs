@@ -61,11 +61,26 @@ pub async fn create_or_update(
     name: &ResourceGroupName,
     spec: GroupSpec,
 ) -> Result<(GroupRow, Written), OpError> {
+    let (name, now) = (name.clone(), state.clock.now_text());
+    state
+        .store
+        .write(move |tx| {
+            Box::pin(async move { create_or_update_in(tx, sub, &name, spec, &now).await })
+        })
+        .await
+}
+
+async fn create_or_update_in(
+    tx: &mut SqliteConnection,
+    sub: SubscriptionId,
+    name: &ResourceGroupName,
+    spec: GroupSpec,
+    now: &str,
+) -> Result<(GroupRow, Written), OpError> {
     let location = spec.location.unwrap_or_default().to_string();
     let tags = Json(spec.tags.map(|t| t.as_map().clone()).unwrap_or_default());
-    let mut tx = state.store.begin_write().await?;
-    require_subscription(&mut tx, sub).await?;
-    let result = match store::resource_groups::get(&mut tx, &sub.to_string(), &name.key()).await? {
+    require_subscription(&mut *tx, sub).await?;
+    let result = match store::resource_groups::get(&mut *tx, &sub.to_string(), &name.key()).await? {
         Some(existing) => {
             if existing.location != location {
                 return Err(OpError::GroupLocationConflict {
@@ -78,7 +93,7 @@ pub async fn create_or_update(
                 managed_by: spec.managed_by,
                 ..existing
             };
-            store::resource_groups::update(&mut tx, &group).await?;
+            store::resource_groups::update(&mut *tx, &group).await?;
             (group, Written::Updated)
         }
         None => {
@@ -89,11 +104,10 @@ pub async fn create_or_update(
                 managed_by: spec.managed_by,
                 tags,
             };
-            store::resource_groups::insert(&mut tx, &group, &state.clock.now_text()).await?;
+            store::resource_groups::insert(&mut *tx, &group, now).await?;
             (group, Written::Created)
         }
     };
-    tx.commit().await?;
     Ok(result)
 }
 
@@ -105,8 +119,20 @@ pub async fn update(
     name: &ResourceGroupName,
     spec: GroupSpec,
 ) -> Result<GroupRow, OpError> {
-    let mut tx = state.store.begin_write().await?;
-    let mut group = require_group(&mut tx, sub, name).await?;
+    let name = name.clone();
+    state
+        .store
+        .write(move |tx| Box::pin(async move { update_in(tx, sub, &name, spec).await }))
+        .await
+}
+
+async fn update_in(
+    tx: &mut SqliteConnection,
+    sub: SubscriptionId,
+    name: &ResourceGroupName,
+    spec: GroupSpec,
+) -> Result<GroupRow, OpError> {
+    let mut group = require_group(&mut *tx, sub, name).await?;
     if let Some(location) = spec.location.filter(|l| *l != group.location) {
         return Err(OpError::GroupLocationConflict {
             requested: location.to_string(),
@@ -119,8 +145,7 @@ pub async fn update(
     if spec.managed_by.is_some() {
         group.managed_by = spec.managed_by;
     }
-    store::resource_groups::update(&mut tx, &group).await?;
-    tx.commit().await?;
+    store::resource_groups::update(&mut *tx, &group).await?;
     Ok(group)
 }
 
@@ -168,20 +193,20 @@ pub async fn delete(
     sub: SubscriptionId,
     name: &ResourceGroupName,
 ) -> Result<String, OpError> {
-    let mut tx = state.store.begin_write().await?;
-    require_group(&mut tx, sub, name).await?;
-    store::resource_groups::delete_cascade(&mut tx, &sub.to_string(), &name.key()).await?;
+    let (name, now) = (name.clone(), state.clock.now_text());
     let op = state.idgen.uuid().simple().to_string().to_uppercase();
-    store::operations::insert(
-        &mut tx,
-        &op,
-        &sub.to_string(),
-        "ResourceGroupDeletion",
-        &state.clock.now_text(),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(op)
+    state
+        .store
+        .write(move |tx| {
+            Box::pin(async move {
+                require_group(&mut *tx, sub, &name).await?;
+                let s = sub.to_string();
+                store::resource_groups::delete_cascade(&mut *tx, &s, &name.key()).await?;
+                store::operations::insert(&mut *tx, &op, &s, "ResourceGroupDeletion", &now).await?;
+                Ok::<_, OpError>(op)
+            })
+        })
+        .await
 }
 
 /// What a poll of an ARM operation learns.
@@ -198,10 +223,11 @@ pub async fn poll_operation(
     sub: SubscriptionId,
     id: &str,
 ) -> Result<Poll, OpError> {
-    let mut tx = state.store.begin_write().await?;
-    let earlier =
-        store::operations::record_poll(&mut tx, &sub.to_string(), &id.to_uppercase()).await?;
-    tx.commit().await?;
+    let (s, op) = (sub.to_string(), id.to_uppercase());
+    let earlier = state
+        .store
+        .write(move |tx| Box::pin(async move { store::operations::record_poll(tx, &s, &op).await }))
+        .await?;
     match earlier {
         None => Err(OpError::OperationNotFound(id.to_string())),
         Some((0, _)) => Ok(Poll::Running),

@@ -27,8 +27,9 @@ pub async fn set(
     enabled: bool,
 ) -> Result<(&'static SwitchableRule, bool), OpError> {
     let rule = switchable(id).ok_or_else(|| OpError::RuleNotFound(id.to_string()))?;
-    let mut tx = state.store.begin_write().await?;
-    store::rules::set(&mut tx, rule.id, enabled).await?;
-    tx.commit().await?;
+    state
+        .store
+        .write(move |tx| Box::pin(async move { store::rules::set(tx, rule.id, enabled).await }))
+        .await?;
     Ok((rule, enabled))
 }

@@ -6,25 +6,13 @@ use crate::domain::identity::parse_user_assigned_id;
 use crate::domain::names::name_key;
 use crate::domain::tokens::{
     can_issue_token, managed_identity_claims, select_identity, Chosen, IdentityFacts, Refusal,
-    SelectionError, Selector, SystemIdentity, REFRESH_BEFORE_EXPIRY_SECS,
+    SelectionError, Selector, SystemIdentity,
 };
 use crate::state::AppState;
 use crate::store::{self, instances::InstanceRow};
 use crate::tokens::TokenError;
-use std::collections::HashMap;
-use std::sync::Mutex;
 
-/// A token handed to code on an instance.
-#[derive(Debug, Clone)]
-pub struct IssuedToken {
-    pub access_token: String,
-    pub client_id: String,
-    pub resource: String,
-    pub not_before: i64,
-    pub expires_on: i64,
-    /// Seconds left, counted from now (a cached token's count goes down, as IMDS's does).
-    pub expires_in: i64,
-}
+pub use crate::token_cache::IssuedToken;
 
 /// Why no token was handed out.
 #[derive(Debug, thiserror::Error)]
@@ -44,38 +32,6 @@ pub enum TokenFailure {
     Token(#[from] TokenError),
     #[error("database error: {0}")]
     Store(#[from] sqlx::Error),
-}
-
-/// Tokens already signed, per principal and audience, as IMDS caches them.
-#[derive(Debug, Default)]
-pub struct TokenCache {
-    tokens: Mutex<HashMap<(String, String), IssuedToken>>,
-}
-
-impl TokenCache {
-    fn get(&self, key: &(String, String), now: i64) -> Option<IssuedToken> {
-        let tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
-        let t = tokens.get(key)?;
-        (now >= t.not_before && now < t.expires_on - REFRESH_BEFORE_EXPIRY_SECS).then(|| {
-            IssuedToken {
-                expires_in: t.expires_on - now,
-                ..t.clone()
-            }
-        })
-    }
-
-    fn put(&self, key: (String, String), token: IssuedToken) {
-        let mut tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
-        tokens.insert(key, token);
-    }
-
-    /// Forgets every token (reset).
-    pub fn clear(&self) {
-        self.tokens
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
-    }
 }
 
 /// Looks an instance up by its id.

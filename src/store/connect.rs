@@ -1,15 +1,9 @@
 //! SQLite is configured here and nowhere else: WAL, foreign keys, busy timeout, migrations.
-use super::Store;
+use super::{writer::Writer, Store};
 use crate::settings::Database;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::str::FromStr;
 use std::time::Duration;
-
-/// Writer connections. SQLite still runs one write at a time; several connections let the
-/// hand-offs to their worker threads (sqlx runs each connection on its own thread) overlap
-/// with another connection's write. Measured: 0.71x the bare program's create rate with one,
-/// 0.82x with four (`../shared/bench/compare.sh`).
-const WRITERS: u32 = 4;
 
 /// Opens (creating if missing) and migrates the database.
 pub async fn connect(database: &Database) -> Result<Store, sqlx::Error> {
@@ -19,16 +13,22 @@ pub async fn connect(database: &Database) -> Result<Store, sqlx::Error> {
         .create_if_missing(true);
     let store = match database {
         Database::File(path) => {
+            owner_only(path).map_err(sqlx::Error::Io)?;
             // WAL + synchronous=NORMAL: a commit survives the process being killed; readers
             // never wait for the writer.
             let options = options
                 .filename(path)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal);
-            let write = pool(WRITERS).connect_with(options.clone()).await?;
+            // One connection, owned by the writer task (`store::writer`).
+            let write = pool(1).connect_with(options.clone()).await?;
             sqlx::migrate!().run(&write).await?;
             let read = pool(4).connect_with(options.read_only(true)).await?;
-            Store { write, read }
+            Store {
+                writer: Writer::start(write.clone()),
+                write,
+                read,
+            }
         }
         Database::Memory => {
             // One connection is the whole in-memory database; readers share it.
@@ -39,6 +39,7 @@ pub async fn connect(database: &Database) -> Result<Store, sqlx::Error> {
                 .await?;
             sqlx::migrate!().run(&pool).await?;
             Store {
+                writer: Writer::start(pool.clone()),
                 write: pool.clone(),
                 read: pool,
             }
@@ -53,4 +54,31 @@ fn pool(max_connections: u32) -> SqlitePoolOptions {
     SqlitePoolOptions::new()
         .max_connections(max_connections)
         .test_before_acquire(false)
+}
+
+/// The database holds private keys (the CA, TLS and token-signing keys): it and its `-wal` and
+/// `-shm` files are readable by their owner only. SQLite gives the two side files the mode of
+/// the database file, so creating that one 0600 covers the others; files an older mi-sim left
+/// 0644 are narrowed here.
+fn owner_only(path: &std::path::Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)?;
+        for suffix in ["", "-wal", "-shm"] {
+            let mut side = path.as_os_str().to_owned();
+            side.push(suffix);
+            match std::fs::set_permissions(&side, std::fs::Permissions::from_mode(0o600)) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }

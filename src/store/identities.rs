@@ -180,13 +180,12 @@ pub async fn insert_with_principal(
         .is_empty())
 }
 
-/// The fast path of a create, in one round trip to the writer: `begin immediate`, both
-/// inserts, `commit`, sent as one batch so the write lock is held as briefly as possible.
-/// The batch decides for itself: the identity goes in only if the subscription and group exist
+/// The fast path of a create, in one round trip to the connection: both inserts sent as one
+/// batch, inside the caller's transaction. The batch decides for itself: the identity goes in only if the subscription and group exist
 /// and the name is free, with R4's tenant (the one the subscription trusts now) read in the
 /// same transaction; its principal only if the identity went in. `Ok(Some((tenant, group
 /// display name)))` when both were written; `Ok(None)` when nothing was, and the caller takes
-/// the transactional path, which decides and answers (update, missing group, ...).
+/// the general path, which decides and answers (update, missing group, ...).
 ///
 /// Of the row and principal it takes the values the caller decided; the tenant columns and the
 /// principal's resource id it computes: the id is `id_prefix || group display name ||
@@ -197,8 +196,7 @@ pub async fn create_if_new(
     p: &NewPrincipal,
     (id_prefix, id_suffix): (&str, &str),
 ) -> Result<Option<(String, String)>, sqlx::Error> {
-    const SQL: &str = "begin immediate;
-        insert into user_assigned_identities (subscription_id, resource_group_key, name, name_key, location, tags,
+    const SQL: &str = "insert into user_assigned_identities (subscription_id, resource_group_key, name, name_key, location, tags,
             tenant_id, principal_id, client_id, isolation_scope, created_at, created_by, created_by_type,
             modified_at, modified_by, modified_by_type)
         select s.id, g.name_key, ?3, ?4, ?5, ?6, s.tenant_id, ?7, ?8, ?9, ?10, ?11, ?12, ?10, ?13, ?14
@@ -210,9 +208,8 @@ pub async fn create_if_new(
         from user_assigned_identities i
         join resource_groups g on g.subscription_id = i.subscription_id and g.name_key = i.resource_group_key
         where changes() = 1 and i.subscription_id = ?1 and i.resource_group_key = ?2 and i.name_key = ?4
-        returning tenant_id, (select name from resource_groups where subscription_id = ?1 and name_key = ?2) as resource_group;
-        commit;";
-    let outcome = sqlx::query(SQL)
+        returning tenant_id, (select name from resource_groups where subscription_id = ?1 and name_key = ?2) as resource_group;";
+    let rows = sqlx::query(SQL)
         .bind(&i.subscription_id) // 1
         .bind(name_key(&i.resource_group)) // 2
         .bind(&i.name) // 3
@@ -232,21 +229,13 @@ pub async fn create_if_new(
         .bind(id_prefix) // 17
         .bind(id_suffix) // 18
         .fetch_all(&mut *conn)
-        .await;
-    match outcome {
-        Ok(rows) if !rows.is_empty() => Ok(Some((
-            rows[0].try_get("tenant_id")?,
-            rows[0].try_get("resource_group")?,
+        .await?;
+    match rows.first() {
+        Some(row) => Ok(Some((
+            row.try_get("tenant_id")?,
+            row.try_get("resource_group")?,
         ))),
-        outcome => {
-            // Nothing went in (the batch committed an empty transaction), or a statement failed
-            // and left the transaction open: close it before the connection goes back.
-            let _ = sqlx::query("rollback").execute(&mut *conn).await;
-            match outcome {
-                Err(e) => Err(e),
-                Ok(_) => Ok(None),
-            }
-        }
+        None => Ok(None),
     }
 }
 

@@ -13,32 +13,44 @@ pub mod resources;
 pub mod rules;
 pub mod subscriptions;
 pub mod tenants;
+pub mod writer;
 
 use sqlx::pool::PoolConnection;
-use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
+use sqlx::{Sqlite, SqliteConnection, SqlitePool};
+pub use writer::WriteFuture;
 
-/// The database: a pool of writer connections and a pool of readers.
-///
-/// SQLite allows one writer at a time. Every write takes the lock up front (`BEGIN IMMEDIATE`),
-/// so writers queue on `busy_timeout` instead of colliding: a deferred read-then-write
-/// transaction that loses the race fails with SQLITE_BUSY_SNAPSHOT, which `busy_timeout` does
-/// not retry. WAL lets readers run beside the writer.
+/// The database: one writer task (`writer`) and a pool of readers. WAL lets readers run beside
+/// the writer.
 #[derive(Debug, Clone)]
 pub struct Store {
+    writer: writer::Writer,
+    /// The writer's pool, for the checkpoint at shutdown (outside any transaction).
     write: SqlitePool,
     read: SqlitePool,
 }
 
 impl Store {
-    /// A write transaction: the whole of one operation, committed or dropped as a unit. It
-    /// holds the write lock from its first statement (see the type's docs).
-    pub async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
-        self.write.begin_with("BEGIN IMMEDIATE").await
+    /// Runs a write operation as one transaction on the writer (see `writer`): all of it is
+    /// committed before the answer comes, or none of it. Written as
+    /// `store.write(move |tx| Box::pin(async move { ... }))`.
+    pub async fn write<T, E, F>(&self, op: F) -> Result<T, E>
+    where
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> WriteFuture<'c, Result<T, E>>
+            + Send
+            + 'static,
+        T: Send + 'static,
+        E: From<sqlx::Error> + Send + 'static,
+    {
+        self.writer.write(op).await
     }
 
-    /// The writer connection itself, for a write sent as one batch (see `identities::create_if_new`).
-    pub async fn writer(&self) -> Result<PoolConnection<Sqlite>, sqlx::Error> {
-        self.write.acquire().await
+    /// Moves the WAL into the database file and truncates it, so a stopped mi-sim leaves one
+    /// self-contained file. Waits for the writer's current batch.
+    pub async fn checkpoint(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("pragma wal_checkpoint(truncate)")
+            .execute(&self.write)
+            .await
+            .map(|_| ())
     }
 
     /// A connection for reads that need no transaction.

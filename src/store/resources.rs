@@ -48,15 +48,19 @@ fn push_filter(f: &Filter, sql: &mut String, args: &mut Vec<String>, first: usiz
             .unwrap_or_else(|| name_key(v)),
     };
     match f {
-        Filter::And(a, b) | Filter::Or(a, b) => {
-            sql.push('(');
-            push_filter(a, sql, args, first);
-            sql.push_str(if matches!(f, Filter::And(..)) {
+        Filter::And(items) | Filter::Or(items) => {
+            let join = if matches!(f, Filter::And(..)) {
                 " and "
             } else {
                 " or "
-            });
-            push_filter(b, sql, args, first);
+            };
+            sql.push('(');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    sql.push_str(join);
+                }
+                push_filter(item, sql, args, first);
+            }
             sql.push(')');
         }
         Filter::Eq(field, v) | Filter::Ne(field, v) => {

@@ -7,6 +7,7 @@ mod generic_resources;
 mod helpers;
 mod identities;
 mod persistence;
+mod reliability;
 mod resource_groups;
 mod simulator;
 mod subscriptions;
