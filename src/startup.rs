@@ -88,8 +88,7 @@ impl Application {
                     ),
                 )
                 .default_service(web::to(http::not_found))
-                .wrap(from_fn(middleware::body_deadline))
-                .wrap(from_fn(middleware::check_host))
+                .wrap(from_fn(middleware::guard_request))
                 .wrap(from_fn(middleware::normalize_path))
                 .wrap(from_fn(middleware::arm_headers))
         })

@@ -117,3 +117,87 @@ impl PowerAction {
         }
     }
 }
+
+/// Drops the write-only values of a VM's or container group's properties, before they are
+/// stored: Azure never returns them (so neither does mi-sim, in any answer or log), and
+/// nothing mi-sim simulates needs them. Secret volumes keep their names with no values (`{}`),
+/// as ACI shows them.
+pub fn drop_write_only(
+    kind: ComputeKind,
+    properties: &mut serde_json::Map<String, serde_json::Value>,
+) {
+    use serde_json::Value;
+    fn each<'a>(
+        v: Option<&'a mut Value>,
+    ) -> impl Iterator<Item = &'a mut serde_json::Map<String, Value>> {
+        v.and_then(Value::as_array_mut)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_object_mut)
+    }
+    match kind {
+        ComputeKind::VirtualMachine => {
+            if let Some(Value::Object(os)) = properties.get_mut("osProfile") {
+                os.remove("adminPassword");
+                os.remove("customData");
+            }
+        }
+        ComputeKind::ContainerGroup => {
+            for volume in each(properties.get_mut("volumes")) {
+                if let Some(Value::Object(file)) = volume.get_mut("azureFile") {
+                    file.remove("storageAccountKey");
+                }
+                if let Some(secret) = volume.get_mut("secret") {
+                    *secret = Value::Object(Default::default());
+                }
+            }
+            if let Some(Value::Object(la)) = properties
+                .get_mut("diagnostics")
+                .and_then(|d| d.get_mut("logAnalytics"))
+            {
+                la.remove("workspaceKey");
+            }
+            for credential in each(properties.get_mut("imageRegistryCredentials")) {
+                credential.remove("password");
+            }
+            for list in ["containers", "initContainers"] {
+                for container in each(properties.get_mut(list)) {
+                    let env = container
+                        .get_mut("properties")
+                        .and_then(|p| p.get_mut("environmentVariables"));
+                    for var in each(env) {
+                        var.remove("secureValue");
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod write_only_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn secrets_of_container_groups_and_vms_are_dropped_before_storage() {
+        let mut cg = json!({
+            "volumes": [{"name": "f", "azureFile": {"shareName": "s", "storageAccountName": "a", "storageAccountKey": "KEY"}},
+                        {"name": "s", "secret": {"k": "dmFsdWU="}}],
+            "diagnostics": {"logAnalytics": {"workspaceId": "w", "workspaceKey": "WKEY"}},
+            "imageRegistryCredentials": [{"server": "r.io", "username": "u", "password": "PW"}],
+            "containers": [{"name": "c", "properties": {"environmentVariables": [{"name": "A", "value": "1"}, {"name": "B", "secureValue": "SV"}]}}]
+        });
+        drop_write_only(ComputeKind::ContainerGroup, cg.as_object_mut().unwrap());
+        let text = cg.to_string();
+        for secret in ["KEY", "WKEY", "PW", "SV", "dmFsdWU="] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+        assert_eq!(cg["volumes"][1]["secret"], json!({}));
+        assert_eq!(cg["volumes"][0]["azureFile"]["shareName"], "s");
+
+        let mut vm = json!({"osProfile": {"adminUsername": "u", "adminPassword": "P", "customData": "Q2xvdWQ="}});
+        drop_write_only(ComputeKind::VirtualMachine, vm.as_object_mut().unwrap());
+        assert_eq!(vm, json!({"osProfile": {"adminUsername": "u"}}));
+    }
+}

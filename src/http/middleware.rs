@@ -141,20 +141,53 @@ pub fn valid_host(host: &str) -> bool {
     port_ok && name_ok
 }
 
-/// Refuses a request whose host (the `Host` header, or a forwarded host) is not a valid
-/// `host[:port]`, before anything builds a URL from it.
-pub async fn check_host(
-    req: ServiceRequest,
+/// The front door, before anything else looks at the request: a host (the `Host` header, or a
+/// forwarded host) that is not a valid `host[:port]` is refused before anything builds a URL
+/// from it, and a request body is put under its deadline (`BodyTimeout`).
+pub async fn guard_request(
+    mut req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let host = req.connection_info().host().to_string();
-    if !valid_host(&host) {
+    use actix_web::http::header::{CONTENT_LENGTH, HOST, TRANSFER_ENCODING};
+    let headers = req.headers();
+    let forwarded = ["forwarded", "x-forwarded-host"]
+        .iter()
+        .any(|h| headers.contains_key(*h));
+    // The common case reads the header as it is; a forwarded host is worked out as the URL
+    // builders will work it out.
+    let host = match (forwarded, headers.get(HOST).map(|h| h.as_bytes())) {
+        (false, Some(raw)) => match std::str::from_utf8(raw) {
+            Ok(h) if valid_host(h) => Ok(()),
+            _ => Err(String::from_utf8_lossy(raw).into_owned()),
+        },
+        _ => {
+            let h = req.connection_info().host().to_string();
+            valid_host(&h).then_some(()).ok_or(h)
+        }
+    };
+    let has_body = headers.contains_key(TRANSFER_ENCODING)
+        || headers
+            .get(CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() != b"0");
+    if let Err(host) = host {
         let error = super::error::ArmError::bad_request(
             "InvalidHostName",
             format!("The host '{}' is not a valid host[:port]; send the server's name or address in the Host header.", host.escape_default()),
         );
         let res = actix_web::ResponseError::error_response(&error);
         return Ok(req.into_response(res).map_into_right_body());
+    }
+    if has_body {
+        let timeout = req
+            .app_data::<BodyTimeout>()
+            .map_or(Duration::from_secs(10), |t| t.0);
+        let inner = req.take_payload();
+        let stream: Pin<Box<dyn Stream<Item = Result<Bytes, PayloadError>>>> = Box::pin(Deadline {
+            inner,
+            timeout,
+            sleep: None,
+        });
+        req.set_payload(Payload::from(stream));
     }
     next.call(req)
         .await
@@ -193,24 +226,6 @@ impl Stream for Deadline {
             Poll::Pending => Poll::Pending,
         }
     }
-}
-
-/// Puts every request body under its deadline (`BodyTimeout`).
-pub async fn body_deadline(
-    mut req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let timeout = req
-        .app_data::<BodyTimeout>()
-        .map_or(Duration::from_secs(10), |t| t.0);
-    let inner = req.take_payload();
-    let stream: Pin<Box<dyn Stream<Item = Result<Bytes, PayloadError>>>> = Box::pin(Deadline {
-        inner,
-        timeout,
-        sleep: None,
-    });
-    req.set_payload(Payload::from(stream));
-    next.call(req).await
 }
 
 /// Request ids, ARM headers and the request log line.

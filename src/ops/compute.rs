@@ -2,7 +2,7 @@
 //! each does to their identities (R1, R2, R3, R5, R6, R7, R16, R17).
 use super::resource_groups::{require_group, require_scope, Poll};
 use super::{Caller, OpError, Written};
-use crate::domain::compute::{ComputeKind, PowerAction};
+use crate::domain::compute::{drop_write_only, ComputeKind, PowerAction};
 use crate::domain::identity::{
     parse_user_assigned_id, plan_identity, system_assigned_principal, IdentityChange,
     IdentityRequest, IdentityType, IdentityViolation, ResourceIdentity, UserAssignedRef, Write,
@@ -155,7 +155,11 @@ async fn write_in(
     if let Some(tags) = spec.tags {
         row.tags = Json(tags.as_map().clone());
     }
-    match (spec.properties, mode) {
+    let properties = spec.properties.map(|mut p| {
+        drop_write_only(r.kind, &mut p);
+        p
+    });
+    match (properties, mode) {
         (Some(p), Write::Put) => row.properties = Json(p),
         (Some(p), Write::Patch) => merge_patch(&mut row.properties.0, p),
         (None, _) => {}

@@ -9,6 +9,7 @@ mod identities;
 mod persistence;
 mod reliability;
 mod resource_groups;
+mod rules_table;
 mod simulator;
 mod subscriptions;
 mod tokens;

@@ -224,3 +224,371 @@ async fn list_all(app: &TestApp, path: &str) -> Vec<Value> {
     }
     items
 }
+
+/// Sends raw bytes and reads the answer until the server closes or `wait` passes.
+async fn raw_exchange(address: &str, bytes: &[u8], wait: Duration) -> String {
+    use tokio::io::AsyncReadExt;
+    let host = address.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
+    stream.write_all(bytes).await.unwrap();
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(wait, stream.read_to_end(&mut out)).await;
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[tokio::test]
+async fn defect7_a_host_header_that_is_not_host_and_port_is_a_400() {
+    let app = spawn_app().await;
+    let path = app.group_path("rg1");
+    for host in ["a b", "x:99999", "a/b"] {
+        let body = r#"{"location":"westeurope"}"#;
+        let request = format!(
+            "PUT {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let answer = raw_exchange(&app.address, request.as_bytes(), Duration::from_secs(5)).await;
+        assert!(answer.starts_with("HTTP/1.1 400"), "{host}: {answer}");
+        assert!(answer.contains(r#""code":"InvalidHostName""#), "{answer}");
+        assert!(!answer.contains(&format!("http://{host}")), "{answer}");
+    }
+    assert_eq!(
+        app.get_group("rg1").await.status,
+        StatusCode::NOT_FOUND,
+        "nothing was written"
+    );
+}
+
+#[tokio::test]
+async fn defect6_a_body_that_stalls_gets_408_and_changes_nothing() {
+    let app = spawn_app().await;
+    app.put_group("rg1").await;
+    let path = app.identity_path("rg1", "slow");
+    let request = format!(
+        "PUT {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{\"loc"
+    );
+    let started = Instant::now();
+    // The test server's body deadline is 2 s (Settings::for_tests).
+    let answer = raw_exchange(&app.address, request.as_bytes(), Duration::from_secs(10)).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains(r#""code":"RequestTimeout""#), "{answer}");
+    assert!(
+        started.elapsed() < Duration::from_secs(6),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        app.get_identity("rg1", "slow").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn defect8_the_database_and_its_side_files_are_readable_by_the_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let app = spawn_app().await;
+    app.put_group("rg1").await;
+    for file in ["mi-sim.db", "mi-sim.db-wal", "mi-sim.db-shm"] {
+        let mode = std::fs::metadata(app.dir.path().join(file))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{file} is {:o}", mode & 0o777);
+    }
+}
+
+/// `mi-sim serve` as a child process on a database file, and its HTTP address.
+struct Served {
+    child: std::process::Child,
+    address: String,
+}
+
+fn serve(db: &std::path::Path) -> Served {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mi-sim"))
+        .args(["serve", "--port", "0", "--tls-port", "0", "--db"])
+        .arg(db)
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("mi-sim starts");
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    let address = loop {
+        let line = lines.next().expect("the banner").unwrap();
+        if let Some(a) = line.trim().strip_prefix("ARM (http):") {
+            break a.trim().to_string();
+        }
+    };
+    // Keep reading so the child never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    Served { child, address }
+}
+
+const SUB: &str = "/subscriptions/22222222-2222-4222-8222-222222222222";
+
+fn vm_body() -> Value {
+    json!({"location": "westeurope", "identity": {"type": "SystemAssigned"}, "properties": {
+        "hardwareProfile": {"vmSize": "Standard_B1s"},
+        "storageProfile": {"imageReference": {"publisher": "Canonical", "offer": "ubuntu-24_04-lts", "sku": "server", "version": "latest"}},
+        "networkProfile": {"networkInterfaces": [{"id": format!("{SUB}/resourceGroups/rg/providers/Microsoft.Network/networkInterfaces/nic")}]}}})
+}
+
+fn identity_url(address: &str, name: &str) -> String {
+    format!("{address}{SUB}/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}?api-version=2023-01-31")
+}
+
+fn vm_url(address: &str, name: &str) -> String {
+    format!("{address}{SUB}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/{name}?api-version=2024-07-01")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_during_concurrent_creates_loses_no_acknowledged_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("mi-sim.db");
+    let client = reqwest::Client::new();
+    let mut acknowledged: Vec<(bool, String)> = Vec::new();
+    for round in 0..3 {
+        let mut served = serve(&db);
+        let address = served.address.clone();
+        let g = client
+            .put(format!(
+                "{address}{SUB}/resourceGroups/rg?api-version=2021-04-01"
+            ))
+            .json(&json!({"location": "westeurope"}))
+            .send()
+            .await
+            .unwrap();
+        assert!(g.status().is_success());
+        let writers = (0..8).map(|w| {
+            let (client, address) = (client.clone(), address.clone());
+            tokio::spawn(async move {
+                let mut acked = Vec::new();
+                for i in 0.. {
+                    let (vm, name) = (i % 4 == 0, format!("r{round}-w{w}-{i}"));
+                    let url = if vm {
+                        vm_url(&address, &name)
+                    } else {
+                        identity_url(&address, &name)
+                    };
+                    let body = if vm {
+                        vm_body()
+                    } else {
+                        json!({"location": "westeurope"})
+                    };
+                    match client.put(url).json(&body).send().await {
+                        Ok(r) if r.status().is_success() => acked.push((vm, name)),
+                        Ok(r) => panic!("{} before the kill", r.status()),
+                        Err(_) => break,
+                    }
+                }
+                acked
+            })
+        });
+        let writers: Vec<_> = writers.collect();
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos();
+        tokio::time::sleep(Duration::from_millis(300 + u64::from(nanos % 500))).await;
+        served.child.kill().unwrap(); // SIGKILL
+        served.child.wait().unwrap();
+        for w in writers {
+            acknowledged.extend(w.await.unwrap());
+        }
+    }
+    assert!(
+        acknowledged.len() > 50,
+        "only {} writes acknowledged",
+        acknowledged.len()
+    );
+
+    let mut served = serve(&db);
+    let address = served.address.clone();
+    for (vm, name) in &acknowledged {
+        let url = if *vm {
+            vm_url(&address, name)
+        } else {
+            identity_url(&address, name)
+        };
+        let r = client.get(url).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "acknowledged {name} is lost");
+    }
+    // Every principal belongs to a resource that exists, and every resource has its principal.
+    let sps: Value = client
+        .get(format!(
+            "{address}/simulator/tenants/11111111-1111-4111-8111-111111111111/servicePrincipals"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut principals: Vec<String> = sps["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["kind"] != "Application")
+        .map(|p| p["objectId"].as_str().unwrap().to_string())
+        .collect();
+    let mut owners = Vec::new();
+    for kind in [
+        "Microsoft.ManagedIdentity/userAssignedIdentities",
+        "Microsoft.Compute/virtualMachines",
+    ] {
+        let api = if kind.starts_with("Microsoft.Compute") {
+            "2024-07-01"
+        } else {
+            "2023-01-31"
+        };
+        let mut next = Some(format!("{address}{SUB}/providers/{kind}?api-version={api}"));
+        while let Some(url) = next {
+            let page: Value = client.get(url).send().await.unwrap().json().await.unwrap();
+            for r in page["value"].as_array().unwrap() {
+                let p = r["properties"]["principalId"]
+                    .as_str()
+                    .or(r["identity"]["principalId"].as_str());
+                owners.push(p.expect("a principal id").to_string());
+            }
+            next = page["nextLink"].as_str().map(str::to_string);
+        }
+    }
+    principals.sort();
+    owners.sort();
+    assert_eq!(
+        principals, owners,
+        "no orphan principal, no resource without one"
+    );
+    served.child.kill().unwrap();
+    served.child.wait().unwrap();
+
+    let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect_with(
+        &sqlx::sqlite::SqliteConnectOptions::new().filename(&db),
+    )
+    .await
+    .unwrap();
+    let check: String = sqlx::query_scalar("pragma integrity_check")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(check, "ok");
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn defect5_sigterm_stops_serve_with_exit_0_and_the_wal_checkpointed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("mi-sim.db");
+    let mut served = serve(&db);
+    let r = reqwest::Client::new()
+        .put(format!(
+            "{}{SUB}/resourceGroups/rg?api-version=2021-04-01",
+            served.address
+        ))
+        .json(&json!({"location": "westeurope"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    let r = reqwest::Client::new()
+        .put(identity_url(&served.address, "before-term"))
+        .json(&json!({"location": "westeurope"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &served.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let started = Instant::now();
+    let status = loop {
+        if let Some(s) = served.child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "still running 10 s after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(status.success(), "exit status {status}");
+    let wal = std::fs::metadata(dir.path().join("mi-sim.db-wal")).map_or(0, |m| m.len());
+    assert_eq!(wal, 0, "the WAL was checkpointed into the database");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_identity_changes_and_a_racing_group_delete_leave_arm_and_entra_agreeing() {
+    let app = spawn_app().await;
+    app.put_group("rg1").await;
+    app.put_group("doomed").await;
+    for n in ["ua-1", "ua-2", "ua-3"] {
+        app.put_identity("rg1", n).await;
+    }
+    app.put_vm("rg1", "vm1", None).await;
+    let ids: Vec<String> = ["ua-1", "ua-2", "ua-3"]
+        .iter()
+        .map(|n| app.identity_id("rg1", n))
+        .collect();
+    let mut tasks: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + '_>>> = Vec::new();
+    for i in 0..60 {
+        let ids = ids.clone();
+        let app = &app;
+        tasks.push(Box::pin(async move {
+            let r = match i % 5 {
+                0 => app.patch_vm("rg1", "vm1", json!({"identity": {"type": "SystemAssigned, UserAssigned", "userAssignedIdentities": {ids[i % 3].clone(): {}}}})).await,
+                1 => app.patch_vm("rg1", "vm1", json!({"identity": {"type": "None"}})).await,
+                2 => app.call(Method::DELETE, &app.identity_path("rg1", ["ua-1", "ua-2", "ua-3"][i % 3]), None).await,
+                3 => app.put_identity("rg1", ["ua-1", "ua-2", "ua-3"][i % 3]).await,
+                _ => app.put_identity("doomed", &format!("late-{i}")).await,
+            };
+            assert!(r.status.as_u16() < 500, "{}: {}", r.status, r.body);
+        }));
+        if i == 30 {
+            tasks.push(Box::pin(async move {
+                let r = app
+                    .call(Method::DELETE, &app.group_path("doomed"), None)
+                    .await;
+                assert!(r.status.as_u16() < 500, "{}", r.body);
+            }));
+        }
+    }
+    futures_util::future::join_all(tasks).await;
+
+    // ARM and Entra agree: the principals are exactly those of the identities and the VM.
+    let mut owners: Vec<String> = list_all(&app, &format!("/subscriptions/{}/providers/Microsoft.ManagedIdentity/userAssignedIdentities?api-version=2023-01-31", app.sub))
+        .await
+        .iter()
+        .map(|i| i["properties"]["principalId"].as_str().unwrap().to_string())
+        .collect();
+    let vm = app.get_vm("rg1", "vm1").await.body;
+    owners.extend(vm["identity"]["principalId"].as_str().map(str::to_string));
+    let mut principals: Vec<String> = app
+        .principals(&app.tenant.clone())
+        .await
+        .iter()
+        .map(|p| p["objectId"].as_str().unwrap().to_string())
+        .collect();
+    owners.sort();
+    principals.sort();
+    assert_eq!(owners, principals);
+    // Whatever raced the delete: nothing is left in a deleted group.
+    if app.get_group("doomed").await.status == StatusCode::NOT_FOUND {
+        let left = list_all(
+            &app,
+            &format!("/subscriptions/{}/resources?api-version={RG_API}", app.sub),
+        )
+        .await;
+        assert!(
+            left.iter().all(|r| !r["id"]
+                .as_str()
+                .unwrap()
+                .to_lowercase()
+                .contains("/resourcegroups/doomed/")),
+            "{left:?}"
+        );
+    }
+}

@@ -196,10 +196,6 @@ impl VirtualMachineBody {
             for k in ["vmId", "provisioningState", "instanceView", "timeCreated"] {
                 p.remove(k);
             }
-            // Azure never returns the admin password; mi-sim does not keep it.
-            if let Some(Value::Object(os)) = p.get_mut("osProfile") {
-                os.remove("adminPassword");
-            }
             p
         });
         let mut extra = Map::new();
