@@ -88,8 +88,7 @@ impl Application {
                     ),
                 )
                 .default_service(web::to(http::not_found))
-                .wrap(from_fn(middleware::guard_request))
-                .wrap(from_fn(middleware::normalize_path))
+                .wrap(from_fn(middleware::front_door))
                 .wrap(from_fn(middleware::arm_headers))
         })
         .listen(listener)?

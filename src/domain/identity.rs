@@ -1,6 +1,7 @@
 //! The managed-identity lifecycle rules, by rule id (../shared/reference/rules.md).
 //! They decide *what* a principal looks like and *where* it lives; ops/ carries it out.
 use super::names::name_key;
+use super::resource_id::ResourceId;
 use super::{IdentityName, ResourceGroupName, SubscriptionId, TenantId};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -304,20 +305,14 @@ pub fn system_assigned_principal(
 /// Where a user-assigned identity id points: (subscription, group key, name key); `None` when
 /// the id is not a `Microsoft.ManagedIdentity/userAssignedIdentities` id.
 pub fn parse_user_assigned_id(id: &str) -> Option<(SubscriptionId, String, String)> {
-    let segs: Vec<&str> = id.trim_matches('/').split('/').collect();
-    let [s, sub, rg, group, p, ns, ty, name] = segs.as_slice() else {
-        return None;
-    };
-    let literal = |seg: &str, want: &str| seg.eq_ignore_ascii_case(want);
-    let ok = literal(s, "subscriptions")
-        && literal(rg, "resourceGroups")
-        && literal(p, "providers")
-        && literal(ns, "Microsoft.ManagedIdentity")
-        && literal(ty, "userAssignedIdentities");
-    let sub = SubscriptionId::parse(sub).ok()?;
-    let group = ResourceGroupName::parse(group).ok()?;
-    let name = IdentityName::parse(name).ok()?;
-    ok.then(|| (sub, group.key(), name.key()))
+    let id = ResourceId::parse(id).ok()?;
+    let is_identity = id.is_top_level_resource()
+        && id
+            .resource_type()?
+            .eq_ignore_ascii_case("Microsoft.ManagedIdentity/userAssignedIdentities");
+    let group = ResourceGroupName::parse(id.group()?).ok()?;
+    let name = IdentityName::parse(id.name()?).ok()?;
+    is_identity.then(|| (id.subscription(), group.key(), name.key()))
 }
 #[cfg(test)]
 mod tests {

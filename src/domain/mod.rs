@@ -7,6 +7,7 @@ pub mod filter;
 pub mod identity;
 pub mod ids;
 pub mod names;
+pub mod resource_id;
 pub mod rules;
 pub mod tags;
 pub mod tokens;

@@ -90,10 +90,7 @@ pub fn canonical_path(path: &str) -> Option<String> {
 }
 
 /// Routes a request whose ARM segments differ in case from the declared routes.
-pub async fn normalize_path(
-    mut req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+fn normalize_path(req: &mut ServiceRequest) {
     if let Some(path) = canonical_path(req.path()) {
         let pq = match req.uri().query() {
             Some(q) => format!("{path}?{q}"),
@@ -108,7 +105,6 @@ pub async fn normalize_path(
             }
         }
     }
-    next.call(req).await
 }
 
 /// Whether `host` is a valid `host[:port]`: a DNS name or IPv4 address, or a bracketed IPv6
@@ -141,10 +137,11 @@ pub fn valid_host(host: &str) -> bool {
     port_ok && name_ok
 }
 
-/// The front door, before anything else looks at the request: a host (the `Host` header, or a
-/// forwarded host) that is not a valid `host[:port]` is refused before anything builds a URL
-/// from it, and a request body is put under its deadline (`BodyTimeout`).
-pub async fn guard_request(
+/// The front door, before anything else looks at the request (one layer, as each costs every
+/// request): a host (the `Host` header, or a forwarded host) that is not a valid `host[:port]`
+/// is refused before anything builds a URL from it, a request body is put under its deadline
+/// (`BodyTimeout`), and ARM path segments are routed in any case.
+pub async fn front_door(
     mut req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
@@ -189,6 +186,7 @@ pub async fn guard_request(
         });
         req.set_payload(Payload::from(stream));
     }
+    normalize_path(&mut req);
     next.call(req)
         .await
         .map(ServiceResponse::map_into_left_body)

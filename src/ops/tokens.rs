@@ -4,6 +4,7 @@
 use crate::domain::compute::ComputeKind;
 use crate::domain::identity::parse_user_assigned_id;
 use crate::domain::names::name_key;
+use crate::domain::resource_id::ResourceId;
 use crate::domain::tokens::{
     can_issue_token, managed_identity_claims, select_identity, Chosen, IdentityFacts, Refusal,
     SelectionError, Selector, SystemIdentity,
@@ -50,30 +51,30 @@ pub async fn find_instances(
     let mut conn = state.store.read().await?;
     match (resource_id, name) {
         (Some(id), _) => {
-            let segs: Vec<&str> = id.trim_matches('/').split('/').collect();
-            let found = match segs.as_slice() {
-                [s, sub, g, group, p, ns, ty, name]
-                    if s.eq_ignore_ascii_case("subscriptions")
-                        && g.eq_ignore_ascii_case("resourceGroups")
-                        && p.eq_ignore_ascii_case("providers") =>
-                {
-                    let ty = [ComputeKind::VirtualMachine, ComputeKind::ContainerGroup]
-                        .into_iter()
-                        .map(ComputeKind::resource_type)
-                        .find(|t| t.eq_ignore_ascii_case(&format!("{ns}/{ty}")));
-                    match ty {
-                        Some(t) => {
-                            store::instances::get_by_resource(
-                                &mut conn,
-                                (&sub.to_lowercase(), &name_key(group), t, &name_key(name)),
-                            )
-                            .await?
-                        }
-                        None => None,
-                    }
-                }
-                _ => None,
+            let Ok(id) = ResourceId::parse(id) else {
+                return Ok(Vec::new());
             };
+            let kind = [ComputeKind::VirtualMachine, ComputeKind::ContainerGroup]
+                .into_iter()
+                .find(|k| {
+                    id.is_top_level_resource()
+                        && id
+                            .resource_type()
+                            .is_some_and(|t| t.eq_ignore_ascii_case(k.resource_type()))
+                });
+            let (Some(kind), Some(group), Some(name)) = (kind, id.group(), id.name()) else {
+                return Ok(Vec::new());
+            };
+            let found = store::instances::get_by_resource(
+                &mut conn,
+                (
+                    &id.subscription().to_string(),
+                    &name_key(group),
+                    kind.resource_type(),
+                    &name_key(name),
+                ),
+            )
+            .await?;
             Ok(found.into_iter().collect())
         }
         (None, Some(n)) => store::instances::list_by_name(&mut conn, &name_key(n)).await,
