@@ -127,9 +127,7 @@ pub fn drop_write_only(
     properties: &mut serde_json::Map<String, serde_json::Value>,
 ) {
     use serde_json::Value;
-    fn each<'a>(
-        v: Option<&'a mut Value>,
-    ) -> impl Iterator<Item = &'a mut serde_json::Map<String, Value>> {
+    fn each(v: Option<&mut Value>) -> impl Iterator<Item = &mut serde_json::Map<String, Value>> {
         v.and_then(Value::as_array_mut)
             .into_iter()
             .flatten()
