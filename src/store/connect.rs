@@ -1,5 +1,6 @@
 //! SQLite is configured here and nowhere else: WAL, foreign keys, busy timeout, migrations.
-use super::{writer::Writer, Store};
+use super::writer::{Connection, Writer};
+use super::Store;
 use crate::settings::Database;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::str::FromStr;
@@ -25,8 +26,7 @@ pub async fn connect(database: &Database) -> Result<Store, sqlx::Error> {
             sqlx::migrate!().run(&write).await?;
             let read = pool(4).connect_with(options.read_only(true)).await?;
             Store {
-                writer: Writer::start(write.clone()),
-                write,
+                writer: Writer::start(write, Connection::Own).map_err(sqlx::Error::Io)?,
                 read,
             }
         }
@@ -39,8 +39,7 @@ pub async fn connect(database: &Database) -> Result<Store, sqlx::Error> {
                 .await?;
             sqlx::migrate!().run(&pool).await?;
             Store {
-                writer: Writer::start(pool.clone()),
-                write: pool.clone(),
+                writer: Writer::start(pool.clone(), Connection::Shared).map_err(sqlx::Error::Io)?,
                 read: pool,
             }
         }

@@ -24,8 +24,6 @@ pub use writer::WriteFuture;
 #[derive(Debug, Clone)]
 pub struct Store {
     writer: writer::Writer,
-    /// The writer's pool, for the checkpoint at shutdown (outside any transaction).
-    write: SqlitePool,
     read: SqlitePool,
 }
 
@@ -47,10 +45,7 @@ impl Store {
     /// Moves the WAL into the database file and truncates it, so a stopped mi-sim leaves one
     /// self-contained file. Waits for the writer's current batch.
     pub async fn checkpoint(&self) -> Result<(), sqlx::Error> {
-        sqlx::query("pragma wal_checkpoint(truncate)")
-            .execute(&self.write)
-            .await
-            .map(|_| ())
+        self.writer.checkpoint().await
     }
 
     /// A connection for reads that need no transaction.
