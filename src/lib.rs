@@ -9,19 +9,21 @@
 //! | [`startup`] | build the app from [`settings`]: migrate, bootstrap, TLS, bind HTTP and HTTPS |
 //! | [`http`] | one module per API surface (ARM providers, instance endpoints, Entra, cloud metadata, `/simulator`); error envelope, api-version, middleware |
 //! | [`ops`] | one function per operation, one transaction each: load, ask the rules, save |
-//! | [`domain`] | pure rules and types: names, ids, catalogue, identity planning, token selection and refusals, `$filter`, switchable rules (R1..R20); no HTTP, no SQL |
-//! | [`store`] | all SQL (sqlx + SQLite); migrations in `migrations/` |
-//! | [`tls`], [`tokens`], [`clock`], [`idgen`], [`telemetry`] | TLS material, the token-signing key, time, GUIDs, logging |
+//! | [`domain`] | pure rules and types: names, GUIDs, resource ids, catalogue, identity planning, token selection and refusals (`token_rules`), `$filter`, switchable rules (R1..R20); no HTTP, no SQL |
+//! | [`store`] | all SQL (sqlx + SQLite); the one writer task; migrations in `migrations/` |
+//! | [`tls`], [`signing`], [`token_cache`], [`clock`], [`idgen`], [`telemetry`] | TLS material, the token-signing key, the bounded IMDS token cache, time, GUIDs, logging |
+//!
+//! `docs/architecture.md` says where each kind of code goes; `docs/rules.md` holds the rules.
 pub mod clock;
 pub mod domain;
 pub mod http;
 pub mod idgen;
 pub mod ops;
 pub mod settings;
+pub mod signing;
 pub mod startup;
 pub mod state;
 pub mod store;
 pub mod telemetry;
 pub mod tls;
 pub mod token_cache;
-pub mod tokens;

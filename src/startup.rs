@@ -3,7 +3,7 @@
 use crate::http::{self, middleware};
 use crate::settings::Settings;
 use crate::state::AppState;
-use crate::{clock::Clock, idgen::IdGen, ops, store, tls, tokens};
+use crate::{clock::Clock, idgen::IdGen, ops, signing, store, tls};
 use actix_web::dev::Server;
 use actix_web::{middleware::from_fn, web, App, HttpServer};
 use std::net::TcpListener;
@@ -36,7 +36,7 @@ impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartError> {
         let store = store::connect::connect(&settings.database).await?;
         let idgen = settings.seed.map_or_else(IdGen::random, IdGen::seeded);
-        let keys = tokens::Keys::new(store.clone());
+        let keys = signing::Keys::new(store.clone());
         let state = web::Data::new(AppState {
             store,
             clock: Clock::default(),

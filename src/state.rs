@@ -1,5 +1,5 @@
 //! The one piece of shared state every handler gets through `web::Data`.
-use crate::{clock::Clock, idgen::IdGen, store::Store, tokens::Keys};
+use crate::{clock::Clock, idgen::IdGen, signing::Keys, store::Store};
 
 /// Store, clock, id generator and signing keys: everything an op needs.
 #[derive(Debug)]

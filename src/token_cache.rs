@@ -1,7 +1,7 @@
 //! Managed-identity tokens already signed, per principal and audience: IMDS hands out the same
 //! token until shortly before it expires. The key is partly the caller's (`resource`), so the
 //! cache is bounded in entries and in bytes, the least recently used going first.
-use crate::domain::tokens::REFRESH_BEFORE_EXPIRY_SECS;
+use crate::domain::token_rules::REFRESH_BEFORE_EXPIRY_SECS;
 use hashlink::LruCache;
 use std::sync::Mutex;
 

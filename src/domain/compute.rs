@@ -36,10 +36,7 @@ impl ComputeKind {
 
     /// ARM's id of a resource of this kind.
     pub fn resource_id(self, sub: SubscriptionId, group: &str, name: &str) -> String {
-        format!(
-            "/subscriptions/{sub}/resourceGroups/{group}/providers/{}/{name}",
-            self.resource_type()
-        )
+        super::resource_id::ResourceId::resource(sub, group, self.resource_type(), name).to_string()
     }
 }
 

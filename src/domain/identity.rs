@@ -1,7 +1,7 @@
 //! The managed-identity lifecycle rules, by rule id (../shared/reference/rules.md).
 //! They decide *what* a principal looks like and *where* it lives; ops/ carries it out.
 use super::names::name_key;
-use super::resource_id::ResourceId;
+use super::resource_id::{GroupSegment, ResourceId};
 use super::{IdentityName, ResourceGroupName, SubscriptionId, TenantId};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -58,12 +58,17 @@ pub fn user_assigned_principal(
 /// The ARM id of a user-assigned identity. The MSI provider writes the group segment as
 /// `resourcegroups` (lowercase), as its examples and live traffic show (arm-contract.md A.1.3).
 pub fn user_assigned_identity_id(subscription: SubscriptionId, group: &str, name: &str) -> String {
-    format!("/subscriptions/{subscription}/resourcegroups/{group}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}")
+    ResourceId::resource(subscription, group, USER_ASSIGNED_TYPE, name)
+        .written_with(GroupSegment::Lower)
+        .to_string()
 }
+
+/// The type of user-assigned identities.
+pub const USER_ASSIGNED_TYPE: &str = "Microsoft.ManagedIdentity/userAssignedIdentities";
 
 /// The ARM id of a resource group (`resourceGroups`, as Microsoft.Resources writes it).
 pub fn resource_group_id(subscription: SubscriptionId, group: &ResourceGroupName) -> String {
-    format!("/subscriptions/{subscription}/resourceGroups/{group}")
+    ResourceId::group_scope(subscription, group.as_str()).to_string()
 }
 
 /// R6: the identity types a VM or container group can have.
@@ -306,10 +311,8 @@ pub fn system_assigned_principal(
 /// the id is not a `Microsoft.ManagedIdentity/userAssignedIdentities` id.
 pub fn parse_user_assigned_id(id: &str) -> Option<(SubscriptionId, String, String)> {
     let id = ResourceId::parse(id).ok()?;
-    let is_identity = id.is_top_level_resource()
-        && id
-            .resource_type()?
-            .eq_ignore_ascii_case("Microsoft.ManagedIdentity/userAssignedIdentities");
+    let is_identity =
+        id.is_top_level_resource() && id.resource_type()?.eq_ignore_ascii_case(USER_ASSIGNED_TYPE);
     let group = ResourceGroupName::parse(id.group()?).ok()?;
     let name = IdentityName::parse(id.name()?).ok()?;
     is_identity.then(|| (id.subscription(), group.key(), name.key()))

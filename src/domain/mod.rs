@@ -10,7 +10,7 @@ pub mod names;
 pub mod resource_id;
 pub mod rules;
 pub mod tags;
-pub mod tokens;
+pub mod token_rules;
 
 pub use ids::{IdError, SubscriptionId, TenantId};
 pub use names::{IdentityName, NameError, ResourceGroupName, ResourceName};

@@ -27,7 +27,17 @@ pub struct ProviderPart {
 pub struct ResourceId {
     subscription: SubscriptionId,
     group: Option<String>,
+    /// `resourceGroups`, or `resourcegroups` where a provider writes it so (ManagedIdentity).
+    group_segment: GroupSegment,
     providers: Vec<ProviderPart>,
+}
+
+/// How the group's literal segment is written: most providers write `resourceGroups`; the
+/// ManagedIdentity provider writes `resourcegroups`, and so do some clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupSegment {
+    Camel,
+    Lower,
 }
 
 /// At most this many segments: ARM ids are short, and the parse is bounded.
@@ -39,6 +49,7 @@ impl ResourceId {
         Self {
             subscription,
             group: None,
+            group_segment: GroupSegment::Camel,
             providers: Vec::new(),
         }
     }
@@ -60,6 +71,12 @@ impl ResourceId {
     ) -> Self {
         let (namespace, ty) = resource_type.split_once('/').unwrap_or((resource_type, ""));
         Self::group_scope(subscription, group).provider(namespace, ty, name)
+    }
+
+    /// The same id, its group segment written as given.
+    pub fn written_with(mut self, segment: GroupSegment) -> Self {
+        self.group_segment = segment;
+        self
     }
 
     /// This id with an extension resource (a new provider part) below it.
@@ -102,6 +119,9 @@ impl ResourceId {
                 .get(i + 1)
                 .ok_or_else(|| fail("the resource group has no name"))?;
             id.group = Some(group.to_string());
+            if segs[i] == "resourcegroups" {
+                id.group_segment = GroupSegment::Lower;
+            }
             i += 2;
         }
         while i < segs.len() {
@@ -218,7 +238,11 @@ impl fmt::Display for ResourceId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "/subscriptions/{}", self.subscription)?;
         if let Some(g) = &self.group {
-            write!(f, "/resourceGroups/{g}")?;
+            let segment = match self.group_segment {
+                GroupSegment::Camel => "resourceGroups",
+                GroupSegment::Lower => "resourcegroups",
+            };
+            write!(f, "/{segment}/{g}")?;
         }
         for p in &self.providers {
             write!(f, "/providers/{}", p.namespace)?;
@@ -242,7 +266,7 @@ mod tests {
 
     #[test]
     fn ids_parse_in_any_case_keep_the_casing_of_values_and_compare_by_key() {
-        let a = id(&format!("/SUBSCRIPTIONS/{SUB}/resourcegroups/My-RG/PROVIDERS/Microsoft.Compute/virtualMachines/Vm1/"));
+        let a = id(&format!("/SUBSCRIPTIONS/{SUB}/RESOURCEGROUPS/My-RG/PROVIDERS/Microsoft.Compute/virtualMachines/Vm1/"));
         assert_eq!(
             a.to_string(),
             format!("/subscriptions/{SUB}/resourceGroups/My-RG/providers/Microsoft.Compute/virtualMachines/Vm1")
@@ -257,6 +281,12 @@ mod tests {
         );
         assert_eq!(a.name(), Some("Vm1"));
         assert!(a.is_top_level_resource());
+        let msi = format!("/subscriptions/{SUB}/resourcegroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id1");
+        assert_eq!(
+            id(&msi).to_string(),
+            msi,
+            "ManagedIdentity's lowercase segment is kept"
+        );
     }
 
     #[test]

@@ -106,6 +106,31 @@ pub fn check_container_group_identity(
     Ok(())
 }
 
+/// R16 over a container group as stored: its OS and network are read from its properties.
+/// `sent_with` is the api-version of a request that sends an identity; a request that does not
+/// send one keeps the identity the group has, whatever its api-version.
+pub fn check_container_group(
+    properties: &serde_json::Map<String, serde_json::Value>,
+    has_identity: bool,
+    sent_with: Option<&str>,
+    switches: RuleSwitches,
+) -> Result<(), RuleViolation> {
+    use serde_json::Value;
+    let windows = properties
+        .get("osType")
+        .and_then(Value::as_str)
+        .is_some_and(|os| os.eq_ignore_ascii_case("windows"));
+    let in_virtual_network = properties
+        .get("subnetIds")
+        .and_then(Value::as_array)
+        .is_some_and(|s| !s.is_empty())
+        || properties
+            .get("networkProfile")
+            .is_some_and(|n| !n.is_null());
+    let version = sent_with.unwrap_or(CONTAINER_GROUP_IDENTITY_SINCE);
+    check_container_group_identity(has_identity, version, windows, in_virtual_network, switches)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

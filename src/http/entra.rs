@@ -1,13 +1,12 @@
 //! Entra's public endpoints, per tenant, at Entra's paths (arm-contract.md C.4): the OpenID
 //! discovery documents (v1 and v2) and the signing keys, so any JWT library can verify a
 //! mi-sim token without knowing mi-sim. Errors use Entra's AADSTS envelope.
-use crate::domain::tokens::audience_of_scope;
+use crate::domain::token_rules::audience_of_scope;
 use crate::domain::TenantId;
 use crate::http::extract::base_url;
 use crate::http::json;
 use crate::ops::applications::{self, GrantFailure};
 use crate::state::AppState;
-use crate::store;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use base64::Engine;
@@ -68,11 +67,7 @@ pub async fn known_tenant(state: &AppState, raw: &str) -> Result<String, HttpRes
     let Ok(id) = TenantId::parse(raw) else {
         return Err(unknown());
     };
-    let found = match state.store.read().await {
-        Ok(mut conn) => store::tenants::get(&mut conn, &id.to_string()).await,
-        Err(e) => Err(e),
-    };
-    match found {
+    match crate::ops::directory::find_tenant(state, id).await {
         Ok(Some(t)) => Ok(t.id),
         Ok(None) => Err(unknown()),
         Err(e) => {

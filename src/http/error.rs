@@ -144,6 +144,10 @@ impl From<OpError> for ArmError {
                 tracing::error!(error.cause_chain = ?cause, "internal error");
                 (StatusCode::INTERNAL_SERVER_ERROR, "InternalServerError")
             }
+            OpError::Inconsistent(why) => {
+                tracing::error!(why, "inconsistent state");
+                (StatusCode::INTERNAL_SERVER_ERROR, "InternalServerError")
+            }
         };
         let message = if status.is_server_error() {
             "mi-sim failed to carry out the request; see its log.".to_string()

@@ -1,6 +1,7 @@
 //! Extractors shared by every ARM surface: the api-version, the caller, list paging.
 use super::error::ArmError;
 use crate::domain::catalog::{self, ApiVersionSet, VersionRejection};
+use crate::domain::{ResourceGroupName, SubscriptionId};
 use crate::ops::Caller;
 use actix_web::{dev::Payload, FromRequest, HttpRequest};
 use base64::Engine;
@@ -174,6 +175,24 @@ pub struct SubscriptionPath {
     pub subscription_id: String,
 }
 
+/// Path of a resource group, or of a collection in one.
+#[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Path, rename_all = "camelCase")]
+pub struct GroupPath {
+    pub subscription_id: String,
+    pub resource_group_name: String,
+}
+
+impl GroupPath {
+    pub fn parse(&self) -> Result<(SubscriptionId, ResourceGroupName), ArmError> {
+        Ok((
+            SubscriptionId::parse(&self.subscription_id)?,
+            ResourceGroupName::parse(&self.resource_group_name)?,
+        ))
+    }
+}
+
 /// `$skiptoken` and `$top` of a list request.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -256,6 +275,24 @@ pub fn group_name_next_link(
 pub fn base_url(req: &HttpRequest) -> String {
     let info = req.connection_info();
     format!("{}://{}", info.scheme(), info.host())
+}
+
+/// Parses a location as ARM does for a provider type, or says which ones exist.
+pub fn parse_location(raw: &str, resource_type: &str) -> Result<&'static str, ArmError> {
+    catalog::location(raw)
+        .map(|l| l.name)
+        .ok_or_else(|| {
+            ArmError::bad_request(
+                "LocationNotAvailableForResourceType",
+                format!("The provided location '{raw}' is not available for resource type '{resource_type}'. List of available regions for the resource type is '{}'.", catalog::location_names()),
+            )
+            .with_target("location")
+        })
+}
+
+/// The `$skiptoken` of a list by subscription: "<group key>/<name key>".
+pub fn split_token(q: &ListQuery) -> (&str, &str) {
+    q.after().split_once('/').unwrap_or(("", ""))
 }
 
 #[cfg(test)]

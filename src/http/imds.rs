@@ -2,7 +2,7 @@
 //! the IMDS token endpoint, the instance metadata, and the App Service form that every Azure
 //! client honours through `IDENTITY_ENDPOINT` + `IDENTITY_HEADER`. Their errors are IMDS's and
 //! App Service's own shapes, not ARM's.
-use crate::domain::tokens::{check_resource, Refusal, SelectionError, Selector};
+use crate::domain::token_rules::{check_resource, Refusal, SelectionError, Selector};
 use crate::http::json;
 use crate::ops::tokens::{self as ops, IssuedToken, TokenFailure};
 use crate::state::AppState;

@@ -2,11 +2,11 @@
 //! grant that gives them tokens (arm-contract.md C.4.2).
 use super::OpError;
 use crate::domain::identity::{NewPrincipal, PrincipalKind};
-use crate::domain::tokens::application_claims;
+use crate::domain::token_rules::application_claims;
 use crate::domain::TenantId;
+use crate::signing::TokenError;
 use crate::state::AppState;
 use crate::store::{self, applications::ApplicationRow};
-use crate::tokens::TokenError;
 use sqlx::SqliteConnection;
 use uuid::Uuid;
 

@@ -7,7 +7,7 @@ use crate::domain::identity::{
     parse_user_assigned_id, plan_identity, system_assigned_principal, IdentityChange,
     IdentityRequest, IdentityType, IdentityViolation, ResourceIdentity, UserAssignedRef, Write,
 };
-use crate::domain::rules::{check_container_group_identity, RuleSwitches};
+use crate::domain::rules::{check_container_group, RuleSwitches};
 use crate::domain::{ResourceGroupName, ResourceName, SubscriptionId, Tags, TenantId};
 use crate::state::AppState;
 use crate::store::{self, compute::ComputeRow};
@@ -348,7 +348,7 @@ async fn apply_identity(
     let mut client = row.system_client_id.clone().filter(|_| system.is_some());
     if change.create_system {
         let tenant = TenantId::parse(subscription_tenant)
-            .map_err(|e| OpError::Internal(sqlx::Error::Decode(e.into())))?;
+            .map_err(|e| OpError::Inconsistent(format!("the subscription's tenant: {e}")))?;
         let principal = system_assigned_principal(
             tenant,
             resource_id,
@@ -382,23 +382,8 @@ async fn check_r16(
         return Ok(());
     }
     let switches = rule_switches(conn).await?;
-    let p = &row.properties.0;
-    let windows = p
-        .get("osType")
-        .and_then(Value::as_str)
-        .is_some_and(|os| os.eq_ignore_ascii_case("windows"));
-    let in_virtual_network = p
-        .get("subnetIds")
-        .and_then(Value::as_array)
-        .is_some_and(|s| !s.is_empty())
-        || p.get("networkProfile").is_some_and(|n| !n.is_null());
-    // The api-version gate applies to requests that send an identity; the others keep theirs.
-    let version = if request.is_some() {
-        api_version
-    } else {
-        crate::domain::rules::CONTAINER_GROUP_IDENTITY_SINCE
-    };
-    check_container_group_identity(true, version, windows, in_virtual_network, switches)
+    let sent_with = request.as_ref().map(|_| api_version);
+    check_container_group(&row.properties.0, has_identity, sent_with, switches)
         .map_err(OpError::Rule)
 }
 

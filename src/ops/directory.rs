@@ -40,6 +40,11 @@ pub async fn create_tenant(
         .await
 }
 
+/// The tenant with this id, if there is one.
+pub async fn find_tenant(state: &AppState, id: TenantId) -> Result<Option<TenantRow>, OpError> {
+    Ok(store::tenants::get(&mut *state.store.read().await?, &id.to_string()).await?)
+}
+
 pub async fn list_tenants(state: &AppState) -> Result<Vec<TenantRow>, OpError> {
     Ok(store::tenants::list(&mut *state.store.read().await?).await?)
 }

@@ -120,7 +120,7 @@ fn new_identity(
 ) -> Result<(IdentityRow, NewPrincipal), OpError> {
     let now = state.clock.now_text();
     let tenant = TenantId::parse(&subscription_tenant)
-        .map_err(|e| OpError::Internal(sqlx::Error::Decode(e.into())))?;
+        .map_err(|e| OpError::Inconsistent(format!("the subscription's tenant: {e}")))?;
     let id = user_assigned_identity_id(r.subscription, &group, r.name.as_str());
     let principal =
         user_assigned_principal(tenant, &id, &r.name, state.idgen.uuid(), state.idgen.uuid());
@@ -186,9 +186,9 @@ async fn create_or_update_in(
             let (row, principal) =
                 new_identity(state, r, spec, caller, group, scope.subscription_tenant)?;
             if !store::identities::insert_with_principal(tx, &row, &principal).await? {
-                return Err(OpError::Internal(sqlx::Error::Protocol(
+                return Err(OpError::Inconsistent(
                     "the subscription changed inside a write transaction".into(),
-                )));
+                ));
             }
             (row, Written::Created)
         }

@@ -52,6 +52,10 @@ pub enum OpError {
     RuleNotFound(String),
     #[error("database error")]
     Internal(#[from] sqlx::Error),
+    /// Stored state that breaks one of mi-sim's own invariants (a tenant id that is not a
+    /// GUID, a subscription that changed under a write): a bug, never the client's fault.
+    #[error("inconsistent state: {0}")]
+    Inconsistent(String),
 }
 
 impl OpError {

@@ -5,13 +5,13 @@ use crate::domain::compute::ComputeKind;
 use crate::domain::identity::parse_user_assigned_id;
 use crate::domain::names::name_key;
 use crate::domain::resource_id::ResourceId;
-use crate::domain::tokens::{
+use crate::domain::token_rules::{
     can_issue_token, managed_identity_claims, select_identity, Chosen, IdentityFacts, Refusal,
     SelectionError, Selector, SystemIdentity,
 };
+use crate::signing::TokenError;
 use crate::state::AppState;
 use crate::store::{self, instances::InstanceRow};
-use crate::tokens::TokenError;
 
 pub use crate::token_cache::IssuedToken;
 

@@ -2,18 +2,19 @@
 //! Writes, deletes and power actions are long-running as Compute runs them: the first answer
 //! carries `Azure-AsyncOperation` (and `Location` for actions and deletes) under
 //! `/subscriptions/{s}/providers/Microsoft.Compute/locations/{l}/operations/{id}`.
-use super::identity::{IdentityBody, IdentityView};
-use crate::domain::catalog::{self, vm_has_time_created};
+use super::identity::{identity_view, IdentityBody, IdentityView};
+use super::lro::{operation_status, with_lro_headers, OperationPath, OperationStatus};
+use crate::domain::catalog::vm_has_time_created;
 use crate::domain::compute::{ComputeKind, PowerAction, PowerState};
 use crate::domain::{ResourceGroupName, ResourceName, SubscriptionId, Tags};
 use crate::http::error::{ArmError, ArmErrorResponse};
 use crate::http::extract::{
-    base_url, group_name_next_link, query_param, ApiVersion, ApiVersionParam, CallerInfo,
-    ListQuery, SubscriptionPath,
+    group_name_next_link, query_param, ApiVersion, ApiVersionParam, CallerInfo, ListQuery,
+    SubscriptionPath,
 };
+use crate::http::extract::{parse_location, split_token, GroupPath};
 use crate::http::json;
 use crate::ops::compute::{self as ops, ComputeRef, ComputeSpec, Outcome, PowerOutcome};
-use crate::ops::resource_groups::Poll;
 use crate::ops::Written;
 use crate::state::AppState;
 use crate::store::compute::ComputeRow;
@@ -50,15 +51,6 @@ impl VmPath {
     }
 }
 
-/// Path of a group's VM collection.
-#[derive(Deserialize, IntoParams)]
-#[serde(rename_all = "camelCase")]
-#[into_params(parameter_in = Path, rename_all = "camelCase")]
-pub struct GroupPath {
-    pub subscription_id: String,
-    pub resource_group_name: String,
-}
-
 /// A virtual machine. `properties` echo what the client sent (profiles are accepted, not
 /// simulated) plus `vmId` and `provisioningState`.
 #[derive(Serialize, ToSchema)]
@@ -88,16 +80,6 @@ pub struct VirtualMachineList {
     value: Vec<VirtualMachine>,
     #[serde(skip_serializing_if = "Option::is_none")]
     next_link: Option<String>,
-}
-
-/// The identity view of any compute resource.
-pub(crate) fn identity_view(row: &ComputeRow) -> Option<IdentityView> {
-    IdentityView::new(
-        &row.identity_type,
-        row.system_principal_id.clone(),
-        row.system_tenant_id.clone(),
-        row.user_assigned.0.clone(),
-    )
 }
 
 /// A VM's instance view: its provisioning and power states (arm-contract.md B.1.5).
@@ -168,19 +150,6 @@ pub struct VirtualMachineBody {
     extended_location: Option<Value>,
 }
 
-/// Parses a location as ARM does for a provider type, or says which ones exist.
-pub(crate) fn parse_location(raw: &str, resource_type: &str) -> Result<&'static str, ArmError> {
-    catalog::location(raw)
-        .map(|l| l.name)
-        .ok_or_else(|| {
-            ArmError::bad_request(
-                "LocationNotAvailableForResourceType",
-                format!("The provided location '{raw}' is not available for resource type '{resource_type}'. List of available regions for the resource type is '{}'.", catalog::location_names()),
-            )
-            .with_target("location")
-        })
-}
-
 impl VirtualMachineBody {
     fn into_spec(self, put: bool, api_version: &'static str) -> Result<ComputeSpec, ArmError> {
         let location = match (self.location, put) {
@@ -217,47 +186,6 @@ impl VirtualMachineBody {
             api_version,
         })
     }
-}
-
-/// The URL of an operation of a provider, on the host the client used.
-fn operation_url(
-    req: &HttpRequest,
-    sub: &str,
-    namespace: &str,
-    location: &str,
-    operation: &str,
-    version: &str,
-) -> String {
-    format!(
-        "{}/subscriptions/{sub}/providers/{namespace}/locations/{location}/operations/{operation}?api-version={version}",
-        base_url(req)
-    )
-}
-
-/// Adds the headers of a provider's long-running operation on a resource at (subscription,
-/// provider namespace, location); `Location` (with `monitor=true`) too when asked. Retry-After: 1
-/// keeps pollers (30 s by default) quick.
-pub(crate) fn with_lro_headers(
-    mut res: HttpResponse,
-    req: &HttpRequest,
-    (subscription, namespace, location): (&str, &str, &str),
-    operation: &str,
-    version: &str,
-    with_location: bool,
-) -> HttpResponse {
-    use actix_web::http::header::{HeaderName, HeaderValue, LOCATION, RETRY_AFTER};
-    let url = operation_url(req, subscription, namespace, location, operation, version);
-    let headers = res.headers_mut();
-    if with_location {
-        if let Ok(v) = HeaderValue::from_str(&format!("{url}&monitor=true")) {
-            headers.insert(LOCATION, v);
-        }
-    }
-    if let Ok(v) = HeaderValue::from_str(&url) {
-        headers.insert(HeaderName::from_static("azure-asyncoperation"), v);
-    }
-    headers.insert(RETRY_AFTER, HeaderValue::from_static("1"));
-    res
 }
 
 fn write_response(req: &HttpRequest, outcome: Outcome, version: &'static str) -> HttpResponse {
@@ -496,11 +424,6 @@ fn list_response(
     )
 }
 
-/// The `$skiptoken` of a list by subscription: "<group key>/<name key>".
-pub(crate) fn split_token(q: &ListQuery) -> (&str, &str) {
-    q.after().split_once('/').unwrap_or(("", ""))
-}
-
 /// List the VMs of a resource group.
 #[utoipa::path(
     tag = "Compute", operation_id = "VirtualMachines_List",
@@ -515,8 +438,7 @@ pub async fn virtual_machines_list(
     version: Versions,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ArmError> {
-    let sub = SubscriptionId::parse(&path.subscription_id)?;
-    let group = ResourceGroupName::parse(&path.resource_group_name)?;
+    let (sub, group) = path.parse()?;
     let (rows, more) = ops::list(
         &state,
         sub,
@@ -554,68 +476,6 @@ pub async fn virtual_machines_list_all(
     )
     .await?;
     Ok(list_response(&req, rows, more, version.version))
-}
-
-/// Path of a provider operation's status.
-#[derive(Deserialize, IntoParams)]
-#[serde(rename_all = "camelCase")]
-#[into_params(parameter_in = Path, rename_all = "camelCase")]
-pub struct OperationPath {
-    subscription_id: String,
-    /// Part of the URL Azure hands out; any location finds the operation by its id.
-    #[allow(dead_code)]
-    location: String,
-    operation_id: String,
-}
-
-/// The status of an operation (ARM's `Azure-AsyncOperation` body).
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct OperationStatus {
-    name: String,
-    /// `InProgress`, then `Succeeded`.
-    status: &'static str,
-    start_time: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    end_time: Option<String>,
-}
-
-/// Answers a poll of an operation: with `monitor=true` (the `Location` URL) 202 while it runs
-/// and then 200; otherwise 200 with the status body, `InProgress` on the first poll.
-pub(crate) async fn operation_status(
-    state: &AppState,
-    req: &HttpRequest,
-    path: &OperationPath,
-) -> Result<HttpResponse, ArmError> {
-    let sub = SubscriptionId::parse(&path.subscription_id)?;
-    let (poll, started) = ops::poll(state, sub, &path.operation_id).await?;
-    let monitor = query_param(req.query_string(), "monitor").is_some_and(|m| m == "true");
-    Ok(match (monitor, poll) {
-        (true, Poll::Running) => HttpResponse::Accepted()
-            .insert_header(("Location", req.uri().to_string()))
-            .insert_header(("Retry-After", "1"))
-            .finish(),
-        (true, Poll::Succeeded) => HttpResponse::Ok().finish(),
-        (false, poll) => {
-            let done = poll == Poll::Succeeded;
-            let mut res = json(
-                StatusCode::OK,
-                &OperationStatus {
-                    name: path.operation_id.clone(),
-                    status: if done { "Succeeded" } else { "InProgress" },
-                    start_time: started,
-                    end_time: done.then(|| state.clock.now_text()),
-                },
-            );
-            if !done {
-                res.headers_mut().insert(
-                    actix_web::http::header::RETRY_AFTER,
-                    actix_web::http::header::HeaderValue::from_static("1"),
-                );
-            }
-            res
-        }
-    })
 }
 
 /// Poll a Compute operation.

@@ -1,17 +1,16 @@
 //! Microsoft.ContainerInstance/containerGroups (`stable/2023-05-01/containerInstance.json`).
 //! PUT is synchronous here (the group is up when it answers); PATCH changes tags only, as
 //! Azure's; start is long-running, stop and restart answer 204.
-use super::compute::{
-    identity_view, operation_status, parse_location, split_token, with_lro_headers, GroupPath,
-    OperationPath, OperationStatus,
-};
-use super::identity::{IdentityBody, IdentityView};
+use super::identity::{identity_view, IdentityBody, IdentityView};
+use super::lro::{operation_status, with_lro_headers, OperationPath, OperationStatus};
 use crate::domain::compute::{ComputeKind, PowerAction};
 use crate::domain::{ResourceGroupName, ResourceName, SubscriptionId, Tags};
 use crate::http::error::{ArmError, ArmErrorResponse};
+use crate::http::extract::GroupPath;
 use crate::http::extract::{
     group_name_next_link, ApiVersion, ApiVersionParam, CallerInfo, ListQuery, SubscriptionPath,
 };
+use crate::http::extract::{parse_location, split_token};
 use crate::http::json;
 use crate::ops::compute::{self as ops, ComputeRef, ComputeSpec, PowerOutcome};
 use crate::ops::Written;

@@ -5,6 +5,7 @@ use super::identity::IdentityView;
 use crate::domain::filter::Filter;
 use crate::domain::{ResourceGroupName, SubscriptionId};
 use crate::http::error::{ArmError, ArmErrorResponse};
+use crate::http::extract::GroupPath;
 use crate::http::extract::{next_link, ApiVersion, ApiVersionParam, Resources, SubscriptionPath};
 use crate::http::json;
 use crate::ops::resources as ops;
@@ -17,15 +18,6 @@ use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
 
 type Versions = ApiVersion<Resources>;
-
-/// Path of a group's resources.
-#[derive(Deserialize, IntoParams)]
-#[serde(rename_all = "camelCase")]
-#[into_params(parameter_in = Path, rename_all = "camelCase")]
-pub struct GroupPath {
-    subscription_id: String,
-    resource_group_name: String,
-}
 
 /// `$filter`, `$top` and `$skiptoken` of a generic list.
 #[derive(Debug, Deserialize, IntoParams)]

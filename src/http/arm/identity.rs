@@ -2,6 +2,7 @@
 //! shared by Compute, ContainerInstance and the generic resource list.
 use crate::domain::identity::{IdentityRequest, IdentityType, UserAssignedRef};
 use crate::http::error::ArmError;
+use crate::store::compute::ComputeRow;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -101,4 +102,14 @@ impl IdentityView {
             user_assigned_identities: (!users.is_empty()).then_some(users),
         })
     }
+}
+
+/// The identity view of any compute resource.
+pub fn identity_view(row: &ComputeRow) -> Option<IdentityView> {
+    IdentityView::new(
+        &row.identity_type,
+        row.system_principal_id.clone(),
+        row.system_tenant_id.clone(),
+        row.user_assigned.0.clone(),
+    )
 }

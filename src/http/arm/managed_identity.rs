@@ -6,6 +6,7 @@ use crate::domain::identity::user_assigned_identity_id;
 use crate::domain::names::name_key;
 use crate::domain::{IdentityName, ResourceGroupName, ResourceName, SubscriptionId, Tags};
 use crate::http::error::{ArmError, ArmErrorResponse};
+use crate::http::extract::GroupPath;
 use crate::http::extract::{
     base_url, group_name_next_link, next_link, ApiVersion, ApiVersionParam, CallerInfo, ListQuery,
     SubscriptionPath, UserAssignedIdentities,
@@ -42,15 +43,6 @@ impl IdentityPath {
             name: IdentityName::parse(&self.resource_name)?,
         })
     }
-}
-
-/// Path of a group's identity collection.
-#[derive(Deserialize, IntoParams)]
-#[serde(rename_all = "camelCase")]
-#[into_params(parameter_in = Path, rename_all = "camelCase")]
-pub struct GroupPath {
-    subscription_id: String,
-    resource_group_name: String,
 }
 
 /// A user-assigned identity (TrackedResource).
@@ -284,8 +276,7 @@ pub async fn user_assigned_identities_list_by_resource_group(
     version: Versions,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ArmError> {
-    let sub = SubscriptionId::parse(&path.subscription_id)?;
-    let group = ResourceGroupName::parse(&path.resource_group_name)?;
+    let (sub, group) = path.parse()?;
     let (rows, more) =
         ops::list_by_group(&state, sub, &group, query.after(), query.page_size()?).await?;
     let next = more

@@ -3,6 +3,7 @@ pub mod compute;
 pub mod container_instance;
 pub mod generic;
 pub mod identity;
+pub mod lro;
 pub mod managed_identity;
 pub mod resources;
 pub mod subscriptions;

@@ -2,8 +2,9 @@
 //! operation results, and the providers mi-sim registers.
 use crate::domain::catalog::{self, Provider};
 use crate::domain::names::name_key;
-use crate::domain::{ResourceGroupName, SubscriptionId, Tags};
+use crate::domain::{SubscriptionId, Tags};
 use crate::http::error::{ArmError, ArmErrorResponse};
+use crate::http::extract::GroupPath;
 use crate::http::extract::{
     base_url, next_link, ApiVersion, ApiVersionParam, ListQuery, Resources, SubscriptionPath,
 };
@@ -19,24 +20,6 @@ use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
 
 type Versions = ApiVersion<Resources>;
-
-/// Path of one resource group.
-#[derive(Deserialize, IntoParams)]
-#[serde(rename_all = "camelCase")]
-#[into_params(parameter_in = Path, rename_all = "camelCase")]
-pub struct GroupPath {
-    subscription_id: String,
-    resource_group_name: String,
-}
-
-impl GroupPath {
-    fn parse(&self) -> Result<(SubscriptionId, ResourceGroupName), ArmError> {
-        Ok((
-            SubscriptionId::parse(&self.subscription_id)?,
-            ResourceGroupName::parse(&self.resource_group_name)?,
-        ))
-    }
-}
 
 /// A resource group.
 #[derive(Serialize, ToSchema)]
