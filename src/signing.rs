@@ -41,6 +41,8 @@ pub struct SigningKey {
     pub e: String,
     /// The certificate, base64 DER.
     pub x5c: String,
+    /// The public key, DER (PKCS#1), for verifying tokens mi-sim signed.
+    public_der: Vec<u8>,
 }
 
 impl std::fmt::Debug for SigningKey {
@@ -71,10 +73,30 @@ impl SigningKey {
         Ok(format!("{message}.{}", URL_SAFE_NO_PAD.encode(signature)))
     }
 
+    /// The claims of a JWT this key signed, or `None` for anything else. Only the signature is
+    /// checked here; the times are the caller's to judge against the simulator's clock.
+    pub fn verify(&self, token: &str) -> Option<serde_json::Map<String, serde_json::Value>> {
+        let (message, signature) = token.rsplit_once('.')?;
+        let (header, payload) = message.split_once('.')?;
+        // mi-sim writes one header for every token: a token with another is not mi-sim's.
+        if header != self.header {
+            return None;
+        }
+        let signature = URL_SAFE_NO_PAD.decode(signature).ok()?;
+        aws_lc_rs::signature::UnparsedPublicKey::new(
+            &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
+            &self.public_der,
+        )
+        .verify(message.as_bytes(), &signature)
+        .ok()?;
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()
+    }
+
     fn from_pair(pair: &KeyPair) -> Result<Self, TokenError> {
         let key = PrivatePkcs8KeyDer::from_pem_slice(pair.key_pem.as_bytes()).map_err(err)?;
         let rsa = RsaKeyPair::from_pkcs8(key.secret_pkcs8_der()).map_err(err)?;
         let public: RsaPublicKeyComponents<Vec<u8>> = rsa.public_key().into();
+        let public_der = rsa.public_key().as_ref().to_vec();
         let cert = CertificateDer::from_pem_slice(pair.cert_pem.as_bytes()).map_err(err)?;
         let thumbprint =
             aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, &cert);
@@ -88,6 +110,7 @@ impl SigningKey {
             n: URL_SAFE_NO_PAD.encode(&public.n),
             e: URL_SAFE_NO_PAD.encode(&public.e),
             x5c: STANDARD.encode(cert.as_ref()),
+            public_der,
             kid,
         })
     }
@@ -152,6 +175,23 @@ impl Keys {
             })
             .await
             .cloned()
+    }
+
+    /// The signing key if one exists (in memory or stored), never making one: a token can only
+    /// have been signed by a key that exists.
+    pub async fn existing(&self) -> Result<Option<Arc<SigningKey>>, TokenError> {
+        if let Some(key) = self.key.get() {
+            return Ok(Some(key.clone()));
+        }
+        let stored = store::key_material::get(&mut *self.store.read().await?, KEY_NAME).await?;
+        let Some(pair) = stored else {
+            return Ok(None);
+        };
+        let key = self
+            .key
+            .get_or_try_init(|| async { SigningKey::from_pair(&pair).map(Arc::new) })
+            .await?;
+        Ok(Some(key.clone()))
     }
 
     /// Signs claims off the async threads (an RSA signature is CPU work).

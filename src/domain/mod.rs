@@ -1,6 +1,7 @@
 //! Plain data and pure rules: names and identifiers as ARM accepts them, the catalogue of
 //! providers, api-versions and locations, and the lifecycle rules. Nothing here knows about
 //! HTTP or SQL, so every rule is unit-tested without a runtime.
+pub mod authorization;
 pub mod catalog;
 pub mod compute;
 pub mod filter;

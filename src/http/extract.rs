@@ -1,8 +1,10 @@
 //! Extractors shared by every ARM surface: the api-version, the caller, list paging.
 use super::error::ArmError;
+use crate::domain::authorization::Principal;
 use crate::domain::catalog::{self, ApiVersionSet, VersionRejection};
 use crate::domain::{ResourceGroupName, SubscriptionId};
 use crate::ops::Caller;
+use actix_web::HttpMessage;
 use actix_web::{dev::Payload, FromRequest, HttpRequest};
 use base64::Engine;
 use futures_util::future::{ready, Ready};
@@ -116,8 +118,63 @@ impl<S: Surface> FromRequest for ApiVersion<S> {
     }
 }
 
-/// Who is calling, for `systemData`. Any bearer token is accepted; when it is a JWT its
-/// claims name the caller (upn for users, appid for applications), as ARM records them.
+/// Who is calling, as the front door established it (`middleware::front_door`): the verified
+/// principal, if the token is one mi-sim signed and valid now, and the name `systemData`
+/// records.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub principal: Principal,
+    pub caller: Caller,
+}
+
+/// The bearer token of a request, if it sends one.
+pub fn bearer(req: &HttpRequest) -> Option<&str> {
+    req.headers()
+        .get("authorization")
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| {
+            h.strip_prefix("Bearer ")
+                .or_else(|| h.strip_prefix("bearer "))
+        })
+}
+
+/// The claims of a JWT, read without checking anything (any bearer token is accepted in the
+/// open mode, and its claims still name the caller in `systemData`).
+pub fn unverified_claims(token: &str) -> Option<serde_json::Map<String, serde_json::Value>> {
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// The caller `systemData` names: a user's upn, an application's appid, as ARM records them.
+pub fn caller_from_claims(claims: Option<&serde_json::Map<String, serde_json::Value>>) -> Caller {
+    let text = |k: &str| {
+        claims
+            .and_then(|c| c.get(k))
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
+    if let Some(upn) = text("upn").or_else(|| text("unique_name")) {
+        Caller {
+            name: upn,
+            kind: "User",
+        }
+    } else if let Some(app) = text("appid").or_else(|| text("azp")) {
+        Caller {
+            name: app,
+            kind: "Application",
+        }
+    } else {
+        Caller {
+            name: "anonymous@mi-sim".into(),
+            kind: "User",
+        }
+    }
+}
+
+/// Who is calling, for `systemData`: what the front door established.
 pub struct CallerInfo(pub Caller);
 
 impl FromRequest for CallerInfo {
@@ -125,43 +182,9 @@ impl FromRequest for CallerInfo {
     type Future = Ready<Result<Self, ArmError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let claims = req
-            .headers()
-            .get("authorization")
-            .and_then(|h| h.to_str().ok())
-            .and_then(|h| {
-                h.strip_prefix("Bearer ")
-                    .or_else(|| h.strip_prefix("bearer "))
-            })
-            .and_then(|t| t.split('.').nth(1))
-            .and_then(|p| {
-                base64::engine::general_purpose::URL_SAFE_NO_PAD
-                    .decode(p.trim_end_matches('='))
-                    .ok()
-            })
-            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok());
-        let text = |k: &str| {
-            claims
-                .as_ref()
-                .and_then(|c| c.get(k))
-                .and_then(|v| v.as_str())
-                .map(str::to_string)
-        };
-        let caller = if let Some(upn) = text("upn").or_else(|| text("unique_name")) {
-            Caller {
-                name: upn,
-                kind: "User",
-            }
-        } else if let Some(app) = text("appid").or_else(|| text("azp")) {
-            Caller {
-                name: app,
-                kind: "Application",
-            }
-        } else {
-            Caller {
-                name: "anonymous@mi-sim".into(),
-                kind: "User",
-            }
+        let caller = match req.extensions().get::<Authenticated>() {
+            Some(a) => a.caller.clone(),
+            None => caller_from_claims(None),
         };
         ready(Ok(Self(caller)))
     }

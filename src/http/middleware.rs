@@ -1,5 +1,8 @@
 //! What every request gets, whatever it hits: ARM path segments matched in any case, a root
 //! span with its request and correlation ids, ARM's response headers, and one log line.
+use super::extract::{bearer, caller_from_claims, unverified_claims, Authenticated};
+use crate::domain::authorization::{self, Mode, Principal, Unverified};
+use crate::state::AppState;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
@@ -187,9 +190,65 @@ pub async fn front_door(
         req.set_payload(Payload::from(stream));
     }
     normalize_path(&mut req);
+    let authenticated = authenticate(&req).await;
+    let decision = authorization::authorize(
+        Mode::default(),
+        &authenticated.principal,
+        || {
+            let pattern = req.match_pattern()?;
+            authorization::required_action(req.method().as_str(), &pattern, req.path())
+        },
+        req.path(),
+    );
+    if let Err(denied) = decision {
+        let error = super::error::ArmError::new(
+            actix_web::http::StatusCode::FORBIDDEN,
+            "AuthorizationFailed",
+            denied.to_string(),
+        );
+        let res = actix_web::ResponseError::error_response(&error);
+        return Ok(req.into_response(res).map_into_right_body());
+    }
+    req.extensions_mut().insert(authenticated);
     next.call(req)
         .await
         .map(ServiceResponse::map_into_left_body)
+}
+
+/// Who sent the request: a principal when the bearer token is one mi-sim signed and valid on
+/// the simulator's clock; otherwise anonymous, the token's claims (unchecked) still naming the
+/// caller for `systemData`, as the open mode accepts any token.
+async fn authenticate(req: &ServiceRequest) -> Authenticated {
+    let Some(token) = bearer(req.request()) else {
+        return Authenticated {
+            principal: Principal::Anonymous(Unverified::NoToken),
+            caller: caller_from_claims(None),
+        };
+    };
+    let state = req.app_data::<actix_web::web::Data<AppState>>();
+    let verified = match state {
+        Some(state) => match state.keys.existing().await {
+            Ok(Some(key)) => key
+                .verify(token)
+                .map(|claims| (claims, state.clock.now().timestamp())),
+            Ok(None) => None,
+            Err(e) => {
+                tracing::warn!(error = %e, "the signing key could not be read");
+                None
+            }
+        },
+        None => None,
+    };
+    match verified {
+        Some((claims, now)) => Authenticated {
+            principal: authorization::principal_from_claims(&claims, now),
+            caller: caller_from_claims(Some(&claims)),
+        },
+        None => Authenticated {
+            principal: Principal::Anonymous(Unverified::NotSignedByMiSim),
+            caller: caller_from_claims(unverified_claims(token).as_ref()),
+        },
+    }
 }
 
 /// How long a request body may take to arrive, from the first poll of it.

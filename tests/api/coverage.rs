@@ -1,7 +1,9 @@
-//! Every ARM operation mi-sim serves names the test that proves it, and the README's coverage
-//! table is generated from the router (the OpenAPI document) and this list. A new operation
+//! Every ARM operation mi-sim serves names the test that proves it and the action ARM requires
+//! of it (`domain::authorization::required_action`), and the README's coverage table is
+//! generated from the router (the OpenAPI document) and this list. A new operation
 //! without a test, or a table out of date, fails here. `UPDATE_COVERAGE=1 cargo test coverage`
 //! rewrites the table.
+use mi_sim::domain::authorization::required_action;
 use mi_sim::domain::catalog::{self, ApiVersionSet};
 
 /// operationId → the test that proves it.
@@ -95,8 +97,11 @@ fn coverage_every_arm_operation_names_its_test_and_the_readme_table_is_current()
             };
             match PROVEN_BY.iter().find(|(op, _)| *op == id) {
                 Some((_, test)) if sources.contains(&format!("async fn {test}(")) => {
+                    // Only ARM routes need an action; the cloud metadata is served to anyone.
+                    let action = required_action(method, path, path)
+                        .map_or_else(|| "none (anonymous)".to_string(), |a| format!("`{a}`"));
                     rows.push(format!(
-                        "| {tag} | `{id}` | {} `{path}` | {api} | `{test}` |",
+                        "| {tag} | `{id}` | {} `{path}` | {api} | {action} | `{test}` |",
                         method.to_uppercase()
                     ))
                 }
@@ -112,7 +117,7 @@ fn coverage_every_arm_operation_names_its_test_and_the_readme_table_is_current()
     );
     rows.sort();
     let table = format!(
-        "{START}\n| provider | operation | request | api-versions | proven by |\n|---|---|---|---|---|\n{}\n{END}",
+        "{START}\n| provider | operation | request | api-versions | action | proven by |\n|---|---|---|---|---|---|\n{}\n{END}",
         rows.join("\n")
     );
     let readme_path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");

@@ -59,7 +59,7 @@ async fn entra_discovery_documents_per_tenant_and_unknown_tenants() {
 type GrantCase<'a> = (&'a str, Vec<(&'a str, &'a str)>, StatusCode, &'a str, u64);
 
 /// A client-credentials request to mi-sim's Entra; `v2` picks the endpoint.
-async fn grant(app: &TestApp, tenant: &str, form: &[(&str, &str)], v2: bool) -> Resp {
+pub(crate) async fn grant(app: &TestApp, tenant: &str, form: &[(&str, &str)], v2: bool) -> Resp {
     let path = if v2 {
         "oauth2/v2.0/token"
     } else {

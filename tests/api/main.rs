@@ -1,5 +1,6 @@
 //! One integration-test binary (one link on 2 cores); each module is a topic.
 mod arm_conventions;
+mod caller;
 mod cli;
 mod clients;
 mod container_groups;

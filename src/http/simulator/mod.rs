@@ -1,6 +1,7 @@
 //! The simulator's own control API, under `/simulator`: what Azure has no API for (make a
 //! tenant, move a subscription to another tenant, see the principals of a tenant, reset).
 mod applications;
+mod caller;
 mod clock;
 mod directory;
 mod instances;
@@ -11,6 +12,7 @@ use crate::ops::bootstrap;
 use crate::state::AppState;
 use actix_web::{post, web, HttpResponse};
 use applications::*;
+use caller::*;
 use clock::*;
 use directory::*;
 use instances::*;
@@ -45,5 +47,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(advance_clock)
         .service(list_instances)
         .service(get_instance)
+        .service(get_caller)
         .service(reset);
 }
