@@ -6,6 +6,7 @@ pub mod connect;
 pub mod identities;
 pub mod instances;
 pub mod key_material;
+pub mod kinds;
 pub mod operations;
 pub mod principals;
 pub mod resource_groups;
@@ -56,19 +57,16 @@ impl Store {
 
 /// Empties every table but the key material: back to a fresh database, before bootstrap.
 pub async fn clear_state(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        r#"delete from operations;
-           delete from rule_switches;
-           delete from applications;
-           delete from compute_resources;
-           delete from user_assigned_identities;
-           delete from service_principals;
-           delete from resource_groups;
-           delete from subscriptions;
-           delete from tenants;"#,
-    )
-    .execute(conn)
-    .await?;
+    let mut sql = String::from(
+        "delete from operations; delete from rule_switches; delete from applications;",
+    );
+    for table in kinds::tables() {
+        sql.push_str(&format!(" delete from {table};"));
+    }
+    sql.push_str(
+        " delete from service_principals; delete from resource_groups; delete from subscriptions; delete from tenants;",
+    );
+    sqlx::query(&sql).execute(conn).await?;
     Ok(())
 }
 

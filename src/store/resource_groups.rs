@@ -86,19 +86,13 @@ pub async fn delete_cascade(
     subscription: &str,
     key: &str,
 ) -> Result<(), sqlx::Error> {
-    const STATEMENTS: [&str; 5] = [
-        // R5: a deleted user-assigned identity takes its service principal with it.
-        "delete from service_principals where object_id in (
-             select principal_id from user_assigned_identities where subscription_id = ?1 and resource_group_key = ?2)",
-        "delete from user_assigned_identities where subscription_id = ?1 and resource_group_key = ?2",
-        // R2, R17: a deleted VM or container group takes its system-assigned principal with it.
-        "delete from service_principals where object_id in (
-             select system_principal_id from compute_resources
-             where subscription_id = ?1 and resource_group_key = ?2 and system_principal_id is not null)",
-        "delete from compute_resources where subscription_id = ?1 and resource_group_key = ?2",
-        "delete from resource_groups where subscription_id = ?1 and name_key = ?2",
-    ];
-    for sql in STATEMENTS {
+    // R2, R5, R17: every resource, kind by kind, and the principals that go with them.
+    let group = "delete from resource_groups where subscription_id = ?1 and name_key = ?2";
+    for sql in super::kinds::GROUP_CASCADE
+        .iter()
+        .map(String::as_str)
+        .chain([group])
+    {
         sqlx::query(sql)
             .bind(subscription)
             .bind(key)

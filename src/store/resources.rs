@@ -89,23 +89,13 @@ pub async fn list_page(
     after: (&str, &str, &str),
     limit: i64,
 ) -> Result<Vec<GenericRow>, sqlx::Error> {
-    let mut sql = String::from(
+    let mut sql = format!(
         "select r.subscription_id, g.name as resource_group, r.group_key, r.resource_type, r.type_key, r.name,
                 r.name_key, r.location, r.tags, r.identity_type, r.system_principal_id, r.system_tenant_id, r.user_assigned
-         from (
-             select subscription_id, resource_group_key as group_key,
-                    'Microsoft.ManagedIdentity/userAssignedIdentities' as resource_type,
-                    'microsoft.managedidentity/userassignedidentities' as type_key,
-                    name, name_key, location, tags, 'None' as identity_type,
-                    null as system_principal_id, null as system_tenant_id, '[]' as user_assigned
-             from user_assigned_identities where subscription_id = ?1 and (?2 is null or resource_group_key = ?2)
-             union all
-             select subscription_id, resource_group_key, resource_type, lower(resource_type), name, name_key, location,
-                    tags, identity_type, system_principal_id, system_tenant_id, user_assigned
-             from compute_resources where subscription_id = ?1 and (?2 is null or resource_group_key = ?2)
-         ) r
+         from ({}) r
          join resource_groups g on g.subscription_id = r.subscription_id and g.name_key = r.group_key
          where (r.group_key, r.type_key, r.name_key) > (?3, ?4, ?5)",
+        *super::kinds::LIST_UNION
     );
     let mut args = Vec::new();
     if let Some(f) = filter {
