@@ -50,23 +50,23 @@ pub const KINDS: &[StoredKind] = &[
 
 const COMPUTE_LIST_COLUMNS: &str = "name, name_key, location, tags, identity_type, system_principal_id, system_tenant_id, user_assigned";
 
-/// The statements that delete everything in a group (`?1` subscription, `?2` group key), kind
-/// by kind: first the principals that go with the resources, then the resources.
+/// The statements that delete everything in a group (`?1` subscription, `?2` group key), table
+/// by table (a group delete takes every kind, so kinds that share a table go in one pass):
+/// first the principals that go with the resources, then the resources.
 pub static GROUP_CASCADE: LazyLock<Vec<String>> = LazyLock::new(|| {
-    KINDS
-        .iter()
-        .flat_map(|k| {
-            let scope = format!(
-                "subscription_id = ?1 and resource_group_key = ?2 and {}",
-                k.selector
-            );
+    tables()
+        .into_iter()
+        .flat_map(|table| {
+            let principal = KINDS
+                .iter()
+                .find(|k| k.table == table)
+                .map_or("null", |k| k.principal);
+            let scope = "subscription_id = ?1 and resource_group_key = ?2";
             [
                 format!(
-                    "delete from service_principals where object_id in (select {p} from {t} where {scope} and {p} is not null)",
-                    p = k.principal,
-                    t = k.table
+                    "delete from service_principals where object_id in (select {principal} from {table} where {scope} and {principal} is not null)"
                 ),
-                format!("delete from {} where {scope}", k.table),
+                format!("delete from {table} where {scope}"),
             ]
         })
         .collect()
@@ -117,6 +117,11 @@ mod tests {
             ]
         );
         assert_eq!(tables(), ["user_assigned_identities", "compute_resources"]);
-        assert_eq!(GROUP_CASCADE.len(), 2 * KINDS.len());
+        assert_eq!(GROUP_CASCADE.len(), 2 * tables().len());
+        // Kinds that share a table share the column of their principal.
+        for k in KINDS {
+            let first = KINDS.iter().find(|o| o.table == k.table).unwrap();
+            assert_eq!(k.principal, first.principal, "{}", k.resource_type);
+        }
     }
 }

@@ -173,8 +173,14 @@ fn commit_batch(conn: &mut SqliteConnection, jobs: Vec<Job>) -> WriteFuture<'_, 
 }
 
 async fn commit(conn: &mut SqliteConnection, jobs: Vec<Job>) {
+    // An operation alone in its batch needs no savepoint: the transaction is its own.
+    let alone = jobs.len() == 1;
     let mut answers: Vec<Deliver> = Vec::new();
-    let mut next = "begin immediate; savepoint op;";
+    let mut next = if alone {
+        "begin immediate;"
+    } else {
+        "begin immediate; savepoint op;"
+    };
     let mut outcome = Ok(());
     for job in jobs {
         if let Err(e) = exec(conn, next).await {
@@ -184,10 +190,12 @@ async fn commit(conn: &mut SqliteConnection, jobs: Vec<Job>) {
         }
         let (ok, deliver) = job(&mut *conn).await;
         answers.push(deliver);
-        next = if ok {
-            "release op; savepoint op;"
-        } else {
-            "rollback to op; release op; savepoint op;"
+        next = match (ok, alone) {
+            (true, true) => "commit;",
+            // It failed alone: nothing of it stays, and its own error is its answer.
+            (false, true) => "rollback;",
+            (true, false) => "release op; savepoint op;",
+            (false, false) => "rollback to op; release op; savepoint op;",
         };
     }
     if outcome.is_ok() {
@@ -209,4 +217,50 @@ fn exec<'a>(
     sql: &'a str,
 ) -> WriteFuture<'a, Result<(), sqlx::Error>> {
     Box::pin(async move { sqlx::query(sql).execute(conn).await.map(|_| ()) })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::settings::Database;
+    use crate::store::connect::connect;
+
+    #[tokio::test]
+    async fn a_failed_operation_rolls_back_only_itself_and_the_rest_commit_together() {
+        let store = connect(&Database::Memory).await.unwrap();
+        store
+            .write(|tx| {
+                Box::pin(async move {
+                    sqlx::query("create table scratch (x integer)")
+                        .execute(tx)
+                        .await?;
+                    Ok::<_, sqlx::Error>(())
+                })
+            })
+            .await
+            .unwrap();
+        // Sent together, so they share batches: each writes, the odd ones then fail.
+        let writes = (0..64).map(|i: i64| {
+            store.write(move |tx| {
+                Box::pin(async move {
+                    sqlx::query("insert into scratch (x) values (?1)")
+                        .bind(i)
+                        .execute(&mut *tx)
+                        .await?;
+                    if i % 2 == 1 {
+                        return Err(sqlx::Error::RowNotFound);
+                    }
+                    Ok(i)
+                })
+            })
+        });
+        let results = futures_util::future::join_all(writes).await;
+        for (i, r) in results.iter().enumerate() {
+            assert_eq!(r.is_ok(), i % 2 == 0, "write {i}: {r:?}");
+        }
+        let kept: Vec<i64> = sqlx::query_scalar("select x from scratch order by x")
+            .fetch_all(&mut *store.read().await.unwrap())
+            .await
+            .unwrap();
+        assert_eq!(kept, (0..64).filter(|i| i % 2 == 0).collect::<Vec<_>>());
+    }
 }
