@@ -4,6 +4,7 @@ use crate::domain::authorization::Principal;
 use crate::domain::catalog::{self, ApiVersionSet, VersionRejection};
 use crate::domain::{ResourceGroupName, SubscriptionId};
 use crate::ops::Caller;
+use crate::state::AppState;
 use actix_web::HttpMessage;
 use actix_web::{dev::Payload, FromRequest, HttpRequest};
 use base64::Engine;
@@ -298,6 +299,24 @@ pub fn group_name_next_link(
 pub fn base_url(req: &HttpRequest) -> String {
     let info = req.connection_info();
     format!("{}://{}", info.scheme(), info.host())
+}
+
+/// A resource's name as its provider checks it, behind ARM's front door, which checks the
+/// api-version, the subscription and the group before the provider sees a request: a name the
+/// provider refuses, under a subscription or group that does not exist, gets that 404 first.
+pub async fn provider_name<T, E: Into<ArmError>>(
+    state: &AppState,
+    subscription: SubscriptionId,
+    group: &ResourceGroupName,
+    name: Result<T, E>,
+) -> Result<T, ArmError> {
+    match name {
+        Ok(name) => Ok(name),
+        Err(e) => {
+            crate::ops::resource_groups::get(state, subscription, group).await?;
+            Err(e.into())
+        }
+    }
 }
 
 /// Parses a location as ARM does for a provider type, or says which ones exist.

@@ -364,3 +364,56 @@ fn openapi_document_checked_in_matches_the_generated_one() {
         "openapi/openapi.json is stale: run `cargo run -- openapi > openapi/openapi.json`"
     );
 }
+
+#[tokio::test]
+async fn arm_front_door_checks_subscription_and_group_before_the_providers_name_rules() {
+    let app = spawn_app().await;
+    let body = Some(json!({"location": "westeurope"}));
+    // A name too short for ManagedIdentity, in a group that does not exist: ARM answers for the
+    // group first.
+    let r = app
+        .call(
+            Method::PUT,
+            &app.identity_path("missing-rg", "ab"),
+            body.clone(),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::NOT_FOUND, "ResourceGroupNotFound"),
+        "{}",
+        r.body
+    );
+    let vm = app
+        .call(
+            Method::PUT,
+            &app.vm_path("missing-rg", "bad_name!", ""),
+            body.clone(),
+        )
+        .await;
+    assert_eq!(
+        (vm.status, vm.code()),
+        (StatusCode::NOT_FOUND, "ResourceGroupNotFound"),
+        "{}",
+        vm.body
+    );
+    let other_sub = "/subscriptions/33333333-3333-4333-8333-333333333333/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/ab?api-version=2023-01-31";
+    let s = app.call(Method::PUT, other_sub, body.clone()).await;
+    assert_eq!(
+        (s.status, s.code()),
+        (StatusCode::NOT_FOUND, "SubscriptionNotFound"),
+        "{}",
+        s.body
+    );
+    // Once the group exists, the provider's own rule answers.
+    app.put_group("rg1").await;
+    let r = app
+        .call(Method::PUT, &app.identity_path("rg1", "ab"), body)
+        .await;
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::BAD_REQUEST, "InvalidResourceName"),
+        "{}",
+        r.body
+    );
+}

@@ -12,7 +12,7 @@ use crate::http::extract::{
     group_name_next_link, query_param, ApiVersion, ApiVersionParam, CallerInfo, ListQuery,
     SubscriptionPath,
 };
-use crate::http::extract::{parse_location, split_token, GroupPath};
+use crate::http::extract::{parse_location, provider_name, split_token, GroupPath};
 use crate::http::json;
 use crate::ops::compute::{self as ops, ComputeRef, ComputeSpec, Outcome, PowerOutcome};
 use crate::ops::Written;
@@ -41,12 +41,16 @@ pub struct VmPath {
 }
 
 impl VmPath {
-    fn parse(&self) -> Result<ComputeRef, ArmError> {
+    async fn parse(&self, state: &AppState) -> Result<ComputeRef, ArmError> {
+        let subscription = SubscriptionId::parse(&self.subscription_id)?;
+        let group = ResourceGroupName::parse(&self.resource_group_name)?;
+        let name =
+            provider_name(state, subscription, &group, ResourceName::vm(&self.vm_name)).await?;
         Ok(ComputeRef {
-            subscription: SubscriptionId::parse(&self.subscription_id)?,
-            group: ResourceGroupName::parse(&self.resource_group_name)?,
+            subscription,
+            group,
             kind: ComputeKind::VirtualMachine,
-            name: ResourceName::vm(&self.vm_name)?,
+            name,
         })
     }
 }
@@ -225,7 +229,7 @@ pub async fn virtual_machines_create_or_update(
     caller: CallerInfo,
     body: web::Json<VirtualMachineBody>,
 ) -> Result<HttpResponse, ArmError> {
-    let r = path.parse()?;
+    let r = path.parse(&state).await?;
     let spec = body.into_inner().into_spec(true, version.version)?;
     let outcome = ops::create_or_update(&state, &r, spec, &caller.0).await?;
     Ok(write_response(&req, outcome, version.version))
@@ -247,7 +251,7 @@ pub async fn virtual_machines_update(
     caller: CallerInfo,
     body: web::Json<VirtualMachineBody>,
 ) -> Result<HttpResponse, ArmError> {
-    let r = path.parse()?;
+    let r = path.parse(&state).await?;
     let spec = body.into_inner().into_spec(false, version.version)?;
     let outcome = ops::update(&state, &r, spec, &caller.0).await?;
     Ok(write_response(&req, outcome, version.version))
@@ -276,7 +280,7 @@ pub async fn virtual_machines_get(
     path: web::Path<VmPath>,
     version: Versions,
 ) -> Result<HttpResponse, ArmError> {
-    let row = ops::get(&state, &path.parse()?).await?;
+    let row = ops::get(&state, &path.parse(&state).await?).await?;
     let expand = query_param(req.query_string(), "$expand")
         .or_else(|| query_param(req.query_string(), "%24expand"))
         .is_some_and(|e| e.eq_ignore_ascii_case("instanceView"));
@@ -298,7 +302,7 @@ pub async fn virtual_machines_instance_view(
     path: web::Path<VmPath>,
     _version: Versions,
 ) -> Result<HttpResponse, ArmError> {
-    let row = ops::get(&state, &path.parse()?).await?;
+    let row = ops::get(&state, &path.parse(&state).await?).await?;
     Ok(json(StatusCode::OK, &instance_view(&row)))
 }
 
@@ -316,17 +320,19 @@ pub async fn virtual_machines_delete(
     path: web::Path<VmPath>,
     version: Versions,
 ) -> Result<HttpResponse, ArmError> {
-    Ok(match ops::delete(&state, &path.parse()?).await? {
-        Some((row, op)) => with_lro_headers(
-            HttpResponse::Accepted().finish(),
-            &req,
-            (&row.subscription_id, COMPUTE, &row.location),
-            &op,
-            version.version,
-            true,
-        ),
-        None => HttpResponse::NoContent().finish(),
-    })
+    Ok(
+        match ops::delete(&state, &path.parse(&state).await?).await? {
+            Some((row, op)) => with_lro_headers(
+                HttpResponse::Accepted().finish(),
+                &req,
+                (&row.subscription_id, COMPUTE, &row.location),
+                &op,
+                version.version,
+                true,
+            ),
+            None => HttpResponse::NoContent().finish(),
+        },
+    )
 }
 
 async fn power(
@@ -336,17 +342,19 @@ async fn power(
     version: Versions,
     action: PowerAction,
 ) -> Result<HttpResponse, ArmError> {
-    Ok(match ops::power(&state, &path.parse()?, action).await? {
-        PowerOutcome::Started { operation, row } => with_lro_headers(
-            HttpResponse::Accepted().finish(),
-            &req,
-            (&row.subscription_id, COMPUTE, &row.location),
-            &operation,
-            version.version,
-            true,
-        ),
-        PowerOutcome::AlreadyDone => HttpResponse::Ok().finish(),
-    })
+    Ok(
+        match ops::power(&state, &path.parse(&state).await?, action).await? {
+            PowerOutcome::Started { operation, row } => with_lro_headers(
+                HttpResponse::Accepted().finish(),
+                &req,
+                (&row.subscription_id, COMPUTE, &row.location),
+                &operation,
+                version.version,
+                true,
+            ),
+            PowerOutcome::AlreadyDone => HttpResponse::Ok().finish(),
+        },
+    )
 }
 
 /// Start a VM.

@@ -6,11 +6,11 @@ use super::lro::{operation_status, with_lro_headers, OperationPath, OperationSta
 use crate::domain::compute::{ComputeKind, PowerAction};
 use crate::domain::{ResourceGroupName, ResourceName, SubscriptionId, Tags};
 use crate::http::error::{ArmError, ArmErrorResponse};
-use crate::http::extract::GroupPath;
 use crate::http::extract::{
     group_name_next_link, ApiVersion, ApiVersionParam, CallerInfo, ListQuery, SubscriptionPath,
 };
 use crate::http::extract::{parse_location, split_token};
+use crate::http::extract::{provider_name, GroupPath};
 use crate::http::json;
 use crate::ops::compute::{self as ops, ComputeRef, ComputeSpec, PowerOutcome};
 use crate::ops::Written;
@@ -36,12 +36,21 @@ pub struct ContainerGroupPath {
 }
 
 impl ContainerGroupPath {
-    fn parse(&self) -> Result<ComputeRef, ArmError> {
+    async fn parse(&self, state: &AppState) -> Result<ComputeRef, ArmError> {
+        let subscription = SubscriptionId::parse(&self.subscription_id)?;
+        let group = ResourceGroupName::parse(&self.resource_group_name)?;
+        let name = provider_name(
+            state,
+            subscription,
+            &group,
+            ResourceName::container_group(&self.container_group_name),
+        )
+        .await?;
         Ok(ComputeRef {
-            subscription: SubscriptionId::parse(&self.subscription_id)?,
-            group: ResourceGroupName::parse(&self.resource_group_name)?,
+            subscription,
+            group,
             kind: ComputeKind::ContainerGroup,
-            name: ResourceName::container_group(&self.container_group_name)?,
+            name,
         })
     }
 }
@@ -256,7 +265,7 @@ pub async fn container_groups_create_or_update(
     caller: CallerInfo,
     body: web::Json<ContainerGroupBody>,
 ) -> Result<HttpResponse, ArmError> {
-    let r = path.parse()?;
+    let r = path.parse(&state).await?;
     let body = body.into_inner();
     let location = match body.location {
         Some(raw) => parse_location(&raw, ComputeKind::ContainerGroup.resource_type())?,
@@ -300,7 +309,7 @@ pub async fn container_groups_update(
     caller: CallerInfo,
     body: web::Json<ContainerGroupTags>,
 ) -> Result<HttpResponse, ArmError> {
-    let r = path.parse()?;
+    let r = path.parse(&state).await?;
     let spec = ComputeSpec {
         location: None,
         tags: body.into_inner().tags.map(Tags::parse).transpose()?,
@@ -325,7 +334,7 @@ pub async fn container_groups_get(
     path: web::Path<ContainerGroupPath>,
     _version: Versions,
 ) -> Result<HttpResponse, ArmError> {
-    let row = ops::get(&state, &path.parse()?).await?;
+    let row = ops::get(&state, &path.parse(&state).await?).await?;
     Ok(json(StatusCode::OK, &ContainerGroup::new(row)))
 }
 
@@ -343,10 +352,12 @@ pub async fn container_groups_delete(
     path: web::Path<ContainerGroupPath>,
     _version: Versions,
 ) -> Result<HttpResponse, ArmError> {
-    Ok(match ops::delete(&state, &path.parse()?).await? {
-        Some((row, _)) => json(StatusCode::OK, &ContainerGroup::new(row)),
-        None => HttpResponse::NoContent().finish(),
-    })
+    Ok(
+        match ops::delete(&state, &path.parse(&state).await?).await? {
+            Some((row, _)) => json(StatusCode::OK, &ContainerGroup::new(row)),
+            None => HttpResponse::NoContent().finish(),
+        },
+    )
 }
 
 /// Start a stopped container group: 202 with `Azure-AsyncOperation`, or 204 when it runs.
@@ -361,7 +372,7 @@ pub async fn container_groups_start(
     version: Versions,
 ) -> Result<HttpResponse, ArmError> {
     Ok(
-        match ops::power(&state, &path.parse()?, PowerAction::Start).await? {
+        match ops::power(&state, &path.parse(&state).await?, PowerAction::Start).await? {
             PowerOutcome::Started { operation, row } => with_lro_headers(
                 HttpResponse::Accepted().finish(),
                 &req,
@@ -388,7 +399,7 @@ pub async fn container_groups_stop(
     path: web::Path<ContainerGroupPath>,
     _version: Versions,
 ) -> Result<HttpResponse, ArmError> {
-    ops::power(&state, &path.parse()?, PowerAction::Stop).await?;
+    ops::power(&state, &path.parse(&state).await?, PowerAction::Stop).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -401,7 +412,7 @@ pub async fn container_groups_restart(
     path: web::Path<ContainerGroupPath>,
     _version: Versions,
 ) -> Result<HttpResponse, ArmError> {
-    ops::power(&state, &path.parse()?, PowerAction::Restart).await?;
+    ops::power(&state, &path.parse(&state).await?, PowerAction::Restart).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -6,11 +6,11 @@ use crate::domain::identity::user_assigned_identity_id;
 use crate::domain::names::name_key;
 use crate::domain::{IdentityName, ResourceGroupName, ResourceName, SubscriptionId, Tags};
 use crate::http::error::{ArmError, ArmErrorResponse};
-use crate::http::extract::GroupPath;
 use crate::http::extract::{
     base_url, group_name_next_link, next_link, ApiVersion, ApiVersionParam, CallerInfo, ListQuery,
     SubscriptionPath, UserAssignedIdentities,
 };
+use crate::http::extract::{provider_name, GroupPath};
 use crate::http::{json, SystemData};
 use crate::ops::compute::{self, ComputeRef};
 use crate::ops::identities::{self as ops, IdentityRef, IdentitySpec};
@@ -36,11 +36,20 @@ pub struct IdentityPath {
 }
 
 impl IdentityPath {
-    fn parse(&self) -> Result<IdentityRef, ArmError> {
+    async fn parse(&self, state: &AppState) -> Result<IdentityRef, ArmError> {
+        let subscription = SubscriptionId::parse(&self.subscription_id)?;
+        let group = ResourceGroupName::parse(&self.resource_group_name)?;
+        let name = provider_name(
+            state,
+            subscription,
+            &group,
+            IdentityName::parse(&self.resource_name),
+        )
+        .await?;
         Ok(IdentityRef {
-            subscription: SubscriptionId::parse(&self.subscription_id)?,
-            group: ResourceGroupName::parse(&self.resource_group_name)?,
-            name: IdentityName::parse(&self.resource_name)?,
+            subscription,
+            group,
+            name,
         })
     }
 }
@@ -193,7 +202,7 @@ pub async fn user_assigned_identities_create_or_update(
     caller: CallerInfo,
     body: web::Json<IdentityUpdate>,
 ) -> Result<HttpResponse, ArmError> {
-    let r = path.parse()?;
+    let r = path.parse(&state).await?;
     let spec = body.into_inner().into_spec(true)?;
     let (row, written) = ops::create_or_update(&state, &r, spec, &caller.0).await?;
     let status = if written == Written::Created {
@@ -218,7 +227,7 @@ pub async fn user_assigned_identities_update(
     caller: CallerInfo,
     body: web::Json<IdentityUpdate>,
 ) -> Result<HttpResponse, ArmError> {
-    let r = path.parse()?;
+    let r = path.parse(&state).await?;
     let spec = body.into_inner().into_spec(false)?;
     let row = ops::update(&state, &r, spec, &caller.0).await?;
     Ok(json(StatusCode::OK, &Identity::new(row, version.version)))
@@ -236,7 +245,7 @@ pub async fn user_assigned_identities_get(
     path: web::Path<IdentityPath>,
     version: Versions,
 ) -> Result<HttpResponse, ArmError> {
-    let row = ops::get(&state, &path.parse()?).await?;
+    let row = ops::get(&state, &path.parse(&state).await?).await?;
     Ok(json(StatusCode::OK, &Identity::new(row, version.version)))
 }
 
@@ -254,7 +263,7 @@ pub async fn user_assigned_identities_delete(
     path: web::Path<IdentityPath>,
     _version: Versions,
 ) -> Result<HttpResponse, ArmError> {
-    let deleted = ops::delete(&state, &path.parse()?).await?;
+    let deleted = ops::delete(&state, &path.parse(&state).await?).await?;
     Ok(if deleted {
         HttpResponse::Ok().finish()
     } else {
