@@ -76,6 +76,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             Err(message) => {
                 eprintln!("mi-sim env: {message}");
+                // `eval "$(mi-sim env NAME)" && az login --identity` must stop here, not fall
+                // through to a client that then asks the real instance metadata address.
+                println!("false");
                 std::process::exit(1)
             }
         },
@@ -101,7 +104,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 seed,
                 body_timeout: mi_sim::settings::BODY_TIMEOUT,
             };
-            let app = Application::build(settings.clone()).await?;
+            let app = match Application::build(settings.clone()).await {
+                Ok(app) => app,
+                Err(e) => {
+                    eprintln!("mi-sim: {e}");
+                    std::process::exit(1)
+                }
+            };
             let (h, p, t) = (&settings.host, app.port(), app.tls_port());
             println!("mi-sim is serving");
             println!("  ARM (http):   http://{h}:{p}");

@@ -59,7 +59,13 @@ impl Settings {
     }
 
     /// The CA file path: `--ca-file`, else `<db>.ca.pem` beside a file database, else the temp dir.
+    /// Absolute, so the `REQUESTS_CA_BUNDLE` the banner prints works from any directory.
     pub fn ca_path(&self) -> PathBuf {
+        let path = self.ca_path_as_given();
+        std::path::absolute(&path).unwrap_or(path)
+    }
+
+    fn ca_path_as_given(&self) -> PathBuf {
         if let Some(p) = &self.ca_file {
             return p.clone();
         }

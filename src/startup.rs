@@ -19,8 +19,16 @@ pub enum StartError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("TLS: {0}")]
     Tls(#[from] tls::TlsError),
-    #[error("cannot bind or write: {0}")]
+    #[error("cannot write: {0}")]
     Io(#[from] std::io::Error),
+    #[error(
+        "cannot listen on {address}: {source}; pick another port with {flag} (0 picks a free one)"
+    )]
+    Bind {
+        address: String,
+        flag: &'static str,
+        source: std::io::Error,
+    },
 }
 
 /// A built, bound, not yet running mi-sim.
@@ -34,6 +42,9 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartError> {
+        // The ports first: a port in use is reported before any file is made.
+        let listener = bind(&settings.host, settings.port, "--port")?;
+        let tls_listener = bind(&settings.host, settings.tls_port, "--tls-port")?;
         let store = store::connect::connect(&settings.database).await?;
         let idgen = settings.seed.map_or_else(IdGen::random, IdGen::seeded);
         let keys = signing::Keys::new(store.clone());
@@ -59,8 +70,6 @@ impl Application {
             None => None,
         };
 
-        let listener = TcpListener::bind((settings.host.as_str(), settings.port))?;
-        let tls_listener = TcpListener::bind((settings.host.as_str(), settings.tls_port))?;
         let (port, tls_port) = (
             listener.local_addr()?.port(),
             tls_listener.local_addr()?.port(),
@@ -148,4 +157,13 @@ impl Application {
     pub fn handle(&self) -> actix_web::dev::ServerHandle {
         self.server.handle()
     }
+}
+
+/// Binds a listener, naming the address and the flag that moves it when that fails.
+fn bind(host: &str, port: u16, flag: &'static str) -> Result<TcpListener, StartError> {
+    TcpListener::bind((host, port)).map_err(|source| StartError::Bind {
+        address: format!("{host}:{port}"),
+        flag,
+        source,
+    })
 }

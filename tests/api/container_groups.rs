@@ -1,5 +1,5 @@
 //! Microsoft.ContainerInstance/containerGroups: CRUD, start/stop/restart, and R16, R17.
-use crate::helpers::{spawn_app, TestApp, ACI_API};
+use crate::helpers::{serve, spawn_app, TestApp, ACI_API};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -382,4 +382,83 @@ async fn r17_deleting_a_container_group_deletes_its_system_principal() {
     .await;
 
     assert!(app.principals(&app.tenant).await.is_empty());
+}
+
+#[tokio::test]
+async fn container_group_secrets_never_come_back_in_any_answer_or_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("mi-sim.log");
+    let mut served = serve(&dir.path().join("mi-sim.db"), Some(&log));
+    let client = reqwest::Client::new();
+    let sub = "/subscriptions/22222222-2222-4222-8222-222222222222";
+    let group = format!("{}{sub}/resourceGroups/rg1", served.address);
+    let put = client
+        .put(format!("{group}?api-version=2021-04-01"))
+        .json(&json!({"location": "westeurope"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(put.status().is_success());
+    let secrets = [
+        "STORAGE-KEY-1",
+        "WORKSPACE-KEY-2",
+        "c2VjcmV0LTM=",
+        "REGISTRY-PASSWORD-4",
+        "SECURE-VALUE-5",
+    ];
+    let mut body = TestApp::cg_body(Some(json!({"type": "SystemAssigned"})), "Linux");
+    body["properties"]["containers"][0]["properties"]["environmentVariables"] =
+        json!([{"name": "A", "value": "visible"}, {"name": "B", "secureValue": secrets[4]}]);
+    body["properties"]["volumes"] = json!([
+        {"name": "files", "azureFile": {"shareName": "share", "storageAccountName": "acct", "storageAccountKey": secrets[0]}},
+        {"name": "secrets", "secret": {"token": secrets[2]}}
+    ]);
+    body["properties"]["diagnostics"] =
+        json!({"logAnalytics": {"workspaceId": "ws", "workspaceKey": secrets[1]}});
+    body["properties"]["imageRegistryCredentials"] =
+        json!([{"server": "r.example.com", "username": "u", "password": secrets[3]}]);
+    let cg = format!(
+        "{group}/providers/Microsoft.ContainerInstance/containerGroups/cg1?api-version={ACI_API}"
+    );
+    let mut answers = Vec::new();
+    for (method, url, body) in [
+        (Method::PUT, cg.clone(), Some(body)),
+        (Method::GET, cg.clone(), None),
+        (Method::PATCH, cg.clone(), Some(json!({"tags": {"a": "b"}}))),
+        (Method::GET, format!("{group}/providers/Microsoft.ContainerInstance/containerGroups?api-version={ACI_API}"), None),
+        (Method::GET, format!("{}{sub}/resources?api-version=2021-04-01", served.address), None),
+        (Method::DELETE, cg.clone(), None),
+    ] {
+        let mut req = client.request(method.clone(), &url);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let r = req.send().await.unwrap();
+        assert!(r.status().is_success(), "{method} {url}: {}", r.status());
+        answers.push((format!("{method} {url}"), r.text().await.unwrap()));
+    }
+    let put_answer: serde_json::Value = serde_json::from_str(&answers[0].1).unwrap();
+    let volumes = &put_answer["properties"]["volumes"];
+    assert_eq!(
+        volumes[1]["secret"],
+        json!({}),
+        "secret volumes show no values"
+    );
+    assert_eq!(
+        volumes[0]["azureFile"]["shareName"], "share",
+        "the rest of the volume stays"
+    );
+    served.child.kill().unwrap();
+    served.child.wait().unwrap();
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(logged.contains("containerGroups"), "the log is captured");
+    for secret in secrets {
+        for (request, answer) in &answers {
+            assert!(
+                !answer.contains(secret),
+                "{secret} in the answer to {request}: {answer}"
+            );
+        }
+        assert!(!logged.contains(secret), "{secret} in the log");
+    }
 }

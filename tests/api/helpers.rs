@@ -316,3 +316,53 @@ pub async fn read(resp: reqwest::Response) -> Resp {
         body,
     }
 }
+
+/// `mi-sim serve` as a child process on a database file, and its HTTP address.
+pub struct Served {
+    pub child: std::process::Child,
+    pub address: String,
+}
+
+/// Starts the binary on `db`; its log (stdout and stderr, `RUST_LOG=debug`) goes to `log` when
+/// given, else nowhere.
+pub fn serve(db: &std::path::Path, log: Option<&std::path::Path>) -> Served {
+    use std::io::BufRead;
+    let stderr = match log {
+        Some(path) => std::process::Stdio::from(std::fs::File::create(path).expect("log file")),
+        None => std::process::Stdio::null(),
+    };
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mi-sim"))
+        .args(["serve", "--port", "0", "--tls-port", "0", "--db"])
+        .arg(db)
+        .env("RUST_LOG", if log.is_some() { "debug" } else { "warn" })
+        .stdout(std::process::Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .expect("mi-sim starts");
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    let address = loop {
+        let line = lines.next().expect("the banner").unwrap();
+        if let Some(a) = line.trim().strip_prefix("ARM (http):") {
+            break a.trim().to_string();
+        }
+    };
+    // Keep reading so the child never blocks on a full pipe; the log lines (stdout) go to the
+    // log file too.
+    let copy = log.map(|p| {
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(p)
+            .expect("log file")
+    });
+    std::thread::spawn(move || {
+        use std::io::Write;
+        let mut copy = copy;
+        for line in lines.map_while(Result::ok) {
+            if let Some(f) = copy.as_mut() {
+                let _ = writeln!(f, "{line}");
+            }
+        }
+    });
+    Served { child, address }
+}

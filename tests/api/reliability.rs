@@ -1,7 +1,7 @@
 //! One request must never take mi-sim down or wedge its writes: hostile but fair inputs, clients
 //! that vanish mid-request, concurrent writers, and kill -9 (the reliability defects, each test
 //! named after the defect it keeps fixed).
-use crate::helpers::{spawn_app, TestApp, RG_API};
+use crate::helpers::{serve, spawn_app, TestApp, RG_API};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
@@ -297,35 +297,6 @@ async fn defect8_the_database_and_its_side_files_are_readable_by_the_owner_only(
     }
 }
 
-/// `mi-sim serve` as a child process on a database file, and its HTTP address.
-struct Served {
-    child: std::process::Child,
-    address: String,
-}
-
-fn serve(db: &std::path::Path) -> Served {
-    use std::io::BufRead;
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mi-sim"))
-        .args(["serve", "--port", "0", "--tls-port", "0", "--db"])
-        .arg(db)
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("mi-sim starts");
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = std::io::BufReader::new(stdout).lines();
-    let address = loop {
-        let line = lines.next().expect("the banner").unwrap();
-        if let Some(a) = line.trim().strip_prefix("ARM (http):") {
-            break a.trim().to_string();
-        }
-    };
-    // Keep reading so the child never blocks on a full pipe.
-    std::thread::spawn(move || lines.for_each(drop));
-    Served { child, address }
-}
-
 const SUB: &str = "/subscriptions/22222222-2222-4222-8222-222222222222";
 
 fn vm_body() -> Value {
@@ -350,7 +321,7 @@ async fn kill_9_during_concurrent_creates_loses_no_acknowledged_write() {
     let client = reqwest::Client::new();
     let mut acknowledged: Vec<(bool, String)> = Vec::new();
     for round in 0..3 {
-        let mut served = serve(&db);
+        let mut served = serve(&db, None);
         let address = served.address.clone();
         let g = client
             .put(format!(
@@ -404,7 +375,7 @@ async fn kill_9_during_concurrent_creates_loses_no_acknowledged_write() {
         acknowledged.len()
     );
 
-    let mut served = serve(&db);
+    let mut served = serve(&db, None);
     let address = served.address.clone();
     for (vm, name) in &acknowledged {
         let url = if *vm {
@@ -481,7 +452,7 @@ async fn kill_9_during_concurrent_creates_loses_no_acknowledged_write() {
 async fn defect5_sigterm_stops_serve_with_exit_0_and_the_wal_checkpointed() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("mi-sim.db");
-    let mut served = serve(&db);
+    let mut served = serve(&db, None);
     let r = reqwest::Client::new()
         .put(format!(
             "{}{SUB}/resourceGroups/rg?api-version=2021-04-01",
