@@ -592,3 +592,103 @@ mod tests {
         assert!(identity_has_isolation_scope("2024-11-30"));
     }
 }
+
+/// A VM size as `locations/{l}/vmSizes` lists it.
+#[derive(Debug)]
+pub struct VmSize {
+    pub name: &'static str,
+    pub cores: u32,
+    pub memory_mb: u32,
+    pub max_data_disks: u32,
+    pub resource_disk_mb: u32,
+}
+
+/// The sizes mi-sim offers in every region: the common general-purpose ones clients default to
+/// (`az vm create` uses Standard_DS1_v2, Ansible reads the list before a create), with Azure's
+/// published figures.
+pub static VM_SIZES: &[VmSize] = &[
+    VmSize {
+        name: "Standard_B1s",
+        cores: 1,
+        memory_mb: 1024,
+        max_data_disks: 2,
+        resource_disk_mb: 4096,
+    },
+    VmSize {
+        name: "Standard_B1ms",
+        cores: 1,
+        memory_mb: 2048,
+        max_data_disks: 2,
+        resource_disk_mb: 4096,
+    },
+    VmSize {
+        name: "Standard_B2s",
+        cores: 2,
+        memory_mb: 4096,
+        max_data_disks: 4,
+        resource_disk_mb: 8192,
+    },
+    VmSize {
+        name: "Standard_B2ms",
+        cores: 2,
+        memory_mb: 8192,
+        max_data_disks: 4,
+        resource_disk_mb: 16384,
+    },
+    VmSize {
+        name: "Standard_DS1_v2",
+        cores: 1,
+        memory_mb: 3584,
+        max_data_disks: 4,
+        resource_disk_mb: 7168,
+    },
+    VmSize {
+        name: "Standard_DS2_v2",
+        cores: 2,
+        memory_mb: 7168,
+        max_data_disks: 8,
+        resource_disk_mb: 14336,
+    },
+    VmSize {
+        name: "Standard_D2s_v3",
+        cores: 2,
+        memory_mb: 8192,
+        max_data_disks: 4,
+        resource_disk_mb: 16384,
+    },
+    VmSize {
+        name: "Standard_D4s_v3",
+        cores: 4,
+        memory_mb: 16384,
+        max_data_disks: 8,
+        resource_disk_mb: 32768,
+    },
+    VmSize {
+        name: "Standard_D2s_v5",
+        cores: 2,
+        memory_mb: 8192,
+        max_data_disks: 4,
+        resource_disk_mb: 0,
+    },
+    VmSize {
+        name: "Standard_D4s_v5",
+        cores: 4,
+        memory_mb: 16384,
+        max_data_disks: 8,
+        resource_disk_mb: 0,
+    },
+    VmSize {
+        name: "Standard_E2s_v3",
+        cores: 2,
+        memory_mb: 16384,
+        max_data_disks: 4,
+        resource_disk_mb: 32768,
+    },
+    VmSize {
+        name: "Standard_F2s_v2",
+        cores: 2,
+        memory_mb: 4096,
+        max_data_disks: 4,
+        resource_disk_mb: 16384,
+    },
+];

@@ -169,6 +169,91 @@ pub fn drop_write_only(
     }
 }
 
+/// What Compute fills in of a VM's profiles when the request leaves it out, as its answers show
+/// (clients such as Ansible's VM info read `storageProfile.osDisk` unconditionally): the OS
+/// disk (type, name, create option, caching, size, its managed disk in the VM's group), empty
+/// `dataDisks` and `osProfile.secrets`, the OS configuration's defaults. A data disk sent with
+/// `toBeDetached: true` is gone after the write. `group_id` is the VM's group; `disk_suffix`
+/// makes the GUID part of an OS disk name, when one has to be made.
+pub fn complete_vm_properties(
+    properties: &mut serde_json::Map<String, serde_json::Value>,
+    vm_name: &str,
+    group_id: &str,
+    disk_suffix: impl FnOnce() -> String,
+) {
+    use serde_json::{json, Map, Value};
+    fn object<'a>(parent: &'a mut Map<String, Value>, key: &str) -> &'a mut Map<String, Value> {
+        let slot = parent.entry(key).or_insert_with(|| json!({}));
+        if !slot.is_object() {
+            *slot = json!({});
+        }
+        slot.as_object_mut().expect("an object")
+    }
+    fn default(map: &mut Map<String, Value>, key: &str, value: Value) {
+        map.entry(key).or_insert(value);
+    }
+    let windows = properties
+        .get("osProfile")
+        .and_then(|o| o.get("windowsConfiguration"))
+        .is_some()
+        || properties
+            .get("storageProfile")
+            .and_then(|s| s.get("imageReference"))
+            .and_then(|i| i.get("publisher"))
+            .and_then(Value::as_str)
+            .is_some_and(|p| p.to_ascii_lowercase().contains("windows"));
+    let os_type = if windows { "Windows" } else { "Linux" };
+
+    let storage = object(properties, "storageProfile");
+    let os_disk = object(storage, "osDisk");
+    default(os_disk, "osType", json!(os_type));
+    if !os_disk.contains_key("name") {
+        os_disk.insert(
+            "name".into(),
+            json!(format!("{vm_name}_OsDisk_1_{}", disk_suffix())),
+        );
+    }
+    default(os_disk, "createOption", json!("FromImage"));
+    default(os_disk, "caching", json!("ReadWrite"));
+    default(os_disk, "diskSizeGB", json!(if windows { 127 } else { 30 }));
+    default(os_disk, "deleteOption", json!("Detach"));
+    let name = os_disk["name"].as_str().unwrap_or(vm_name).to_string();
+    let managed = object(os_disk, "managedDisk");
+    default(managed, "storageAccountType", json!("Premium_LRS"));
+    default(
+        managed,
+        "id",
+        json!(format!(
+            "{group_id}/providers/Microsoft.Compute/disks/{name}"
+        )),
+    );
+    let disks = storage.entry("dataDisks").or_insert_with(|| json!([]));
+    if let Some(list) = disks.as_array_mut() {
+        list.retain(|d| d.get("toBeDetached").and_then(Value::as_bool) != Some(true));
+    }
+    if let Some(Value::Object(os)) = properties.get_mut("osProfile") {
+        default(os, "secrets", json!([]));
+        default(os, "allowExtensionOperations", json!(true));
+        let (key, defaults) = if windows {
+            (
+                "windowsConfiguration",
+                json!({"provisionVMAgent": true, "enableAutomaticUpdates": true,
+                       "patchSettings": {"patchMode": "AutomaticByOS", "assessmentMode": "ImageDefault"}}),
+            )
+        } else {
+            (
+                "linuxConfiguration",
+                json!({"disablePasswordAuthentication": false, "provisionVMAgent": true,
+                       "patchSettings": {"patchMode": "ImageDefault", "assessmentMode": "ImageDefault"}}),
+            )
+        };
+        let config = object(os, key);
+        for (k, v) in defaults.as_object().expect("an object") {
+            default(config, k, v.clone());
+        }
+    }
+}
+
 #[cfg(test)]
 mod write_only_tests {
     use super::*;

@@ -38,6 +38,7 @@ const BARE: &[(&str, &str)] = &[
     ("providers", "providers"),
     ("operations", "operations"),
     ("instanceview", "instanceView"),
+    ("vmsizes", "vmSizes"),
     ("start", "start"),
     ("poweroff", "powerOff"),
     ("deallocate", "deallocate"),

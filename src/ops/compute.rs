@@ -2,7 +2,7 @@
 //! each does to their identities (R1, R2, R3, R5, R6, R7, R16, R17).
 use super::resource_groups::{require_group, require_scope, Poll};
 use super::{Caller, OpError, Written};
-use crate::domain::compute::{drop_write_only, ComputeKind, PowerAction};
+use crate::domain::compute::{complete_vm_properties, drop_write_only, ComputeKind, PowerAction};
 use crate::domain::identity::{
     parse_user_assigned_id, plan_identity, system_assigned_principal, IdentityChange,
     IdentityRequest, IdentityType, IdentityViolation, ResourceIdentity, UserAssignedRef, Write,
@@ -166,6 +166,15 @@ async fn write_in(
     }
     if mode == Write::Put {
         row.extra = Json(spec.extra);
+    }
+    if r.kind == ComputeKind::VirtualMachine {
+        let group_id = crate::domain::resource_id::ResourceId::group_scope(r.subscription, &group);
+        complete_vm_properties(
+            &mut row.properties.0,
+            r.name.as_str(),
+            &group_id.to_string(),
+            || state.idgen.uuid().simple().to_string(),
+        );
     }
     let before = identity_of(&row);
     if let Some(request) = &spec.identity {

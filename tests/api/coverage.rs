@@ -45,6 +45,7 @@ const PROVEN_BY: &[(&str, &str)] = &[
     ("VirtualMachines_Restart", "vm_power_actions_are_long_running_and_show_in_the_instance_view"),
     ("VirtualMachines_List", "vm_lists_page_by_group_and_subscription_and_bad_input_is_refused"),
     ("VirtualMachines_ListAll", "vm_lists_page_by_group_and_subscription_and_bad_input_is_refused"),
+    ("VirtualMachineSizes_List", "vm_sizes_are_listed_per_region_for_clients_that_read_them_first"),
     ("Compute_OperationStatus", "vm_power_actions_are_long_running_and_show_in_the_instance_view"),
     ("ContainerGroups_CreateOrUpdate", "container_group_put_get_patch_list_delete_with_instance_views"),
     ("ContainerGroups_Get", "container_group_put_get_patch_list_delete_with_instance_views"),

@@ -563,3 +563,81 @@ async fn vm_lists_page_by_group_and_subscription_and_bad_input_is_refused() {
     );
     assert_eq!(app.get_vm("rg1", "z").await.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn vm_comes_back_as_compute_completes_it_os_disk_data_disks_and_os_defaults() {
+    let app = spawn_app().await;
+    app.put_group("rg1").await;
+    // The helper's body gives an imageReference and no osDisk.
+    let put = app.put_vm("rg1", "vm1", None).await;
+    assert_eq!(put.status, StatusCode::CREATED, "{}", put.body);
+    let vm = app.get_vm("rg1", "vm1").await.body;
+    let storage = &vm["properties"]["storageProfile"];
+    let os_disk = &storage["osDisk"];
+    assert_eq!(os_disk["osType"], "Linux");
+    assert_eq!(os_disk["createOption"], "FromImage");
+    assert_eq!(os_disk["caching"], "ReadWrite");
+    assert_eq!(os_disk["diskSizeGB"], 30);
+    let name = os_disk["name"].as_str().unwrap();
+    assert!(name.starts_with("vm1_OsDisk_1_"), "{name}");
+    assert_eq!(
+        os_disk["managedDisk"]["id"],
+        format!(
+            "/subscriptions/{}/resourceGroups/rg1/providers/Microsoft.Compute/disks/{name}",
+            app.sub
+        )
+    );
+    assert_eq!(storage["dataDisks"], json!([]));
+    let os = &vm["properties"]["osProfile"];
+    assert_eq!(os["secrets"], json!([]));
+    assert_eq!(os["linuxConfiguration"]["provisionVMAgent"], true);
+    assert!(
+        os.get("adminPassword").is_none(),
+        "the password is never returned"
+    );
+
+    // The disk keeps its name across updates; a data disk marked toBeDetached is gone after.
+    let disk = |lun: u32, detach: bool| json!({"lun": lun, "name": format!("data{lun}"), "createOption": "Empty", "diskSizeGB": 4, "toBeDetached": detach});
+    let patch = app
+        .patch_vm("rg1", "vm1", json!({"properties": {"storageProfile": {"dataDisks": [disk(0, false), disk(1, false)]}}}))
+        .await;
+    assert_eq!(patch.status, StatusCode::OK, "{}", patch.body);
+    assert_eq!(
+        patch.body["properties"]["storageProfile"]["osDisk"]["name"],
+        name
+    );
+    let detach = app
+        .patch_vm("rg1", "vm1", json!({"properties": {"storageProfile": {"dataDisks": [disk(0, false), disk(1, true)]}}}))
+        .await;
+    let disks = detach.body["properties"]["storageProfile"]["dataDisks"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(disks.len(), 1, "{disks:?}");
+    assert_eq!(disks[0]["lun"], 0);
+}
+
+#[tokio::test]
+async fn vm_sizes_are_listed_per_region_for_clients_that_read_them_first() {
+    let app = spawn_app().await;
+    let url = |loc: &str| {
+        format!("/subscriptions/{}/providers/Microsoft.Compute/locations/{loc}/vmsizes?api-version=2024-07-01", app.sub)
+    };
+    let r = app.call(Method::GET, &url("westeurope"), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let sizes = r.body["value"].as_array().unwrap();
+    let b1s = sizes
+        .iter()
+        .find(|s| s["name"] == "Standard_B1s")
+        .expect("Standard_B1s");
+    assert_eq!(
+        (b1s["numberOfCores"].clone(), b1s["memoryInMB"].clone()),
+        (json!(1), json!(1024))
+    );
+    assert!(
+        sizes.iter().any(|s| s["name"] == "Standard_DS1_v2"),
+        "az vm create's default size"
+    );
+    let bad = app.call(Method::GET, &url("atlantis"), None).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
+}

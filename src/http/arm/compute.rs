@@ -4,7 +4,7 @@
 //! `/subscriptions/{s}/providers/Microsoft.Compute/locations/{l}/operations/{id}`.
 use super::identity::{identity_view, IdentityBody, IdentityView};
 use super::lro::{operation_status, with_lro_headers, OperationPath, OperationStatus};
-use crate::domain::catalog::vm_has_time_created;
+use crate::domain::catalog::{self, vm_has_time_created};
 use crate::domain::compute::{ComputeKind, PowerAction, PowerState};
 use crate::domain::{ResourceGroupName, ResourceName, SubscriptionId, Tags};
 use crate::http::error::{ArmError, ArmErrorResponse};
@@ -503,6 +503,67 @@ pub async fn compute_operation_status(
     operation_status(&state, &req, &path).await
 }
 
+/// Path of a region of a subscription.
+#[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Path, rename_all = "camelCase")]
+pub struct LocationPath {
+    subscription_id: String,
+    location: String,
+}
+
+/// A VM size (`VirtualMachineSize`).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VirtualMachineSize {
+    #[schema(example = "Standard_B1s")]
+    name: &'static str,
+    number_of_cores: u32,
+    #[serde(rename = "osDiskSizeInMB")]
+    os_disk_size_in_mb: u32,
+    #[serde(rename = "resourceDiskSizeInMB")]
+    resource_disk_size_in_mb: u32,
+    #[serde(rename = "memoryInMB")]
+    memory_in_mb: u32,
+    max_data_disk_count: u32,
+}
+
+/// The VM sizes of a region.
+#[derive(Serialize, ToSchema)]
+pub struct VirtualMachineSizeList {
+    value: Vec<VirtualMachineSize>,
+}
+
+/// List the VM sizes of a region (what `az vm create` and Ansible read before a create).
+#[utoipa::path(
+    tag = "Compute", operation_id = "VirtualMachineSizes_List",
+    params(LocationPath, ApiVersionParam),
+    responses((status = 200, body = VirtualMachineSizeList), (status = "default", body = ArmErrorResponse))
+)]
+#[get("/subscriptions/{subscriptionId}/providers/Microsoft.Compute/locations/{location}/vmSizes")]
+pub async fn virtual_machine_sizes_list(
+    state: web::Data<AppState>,
+    path: web::Path<LocationPath>,
+    _version: Versions,
+) -> Result<HttpResponse, ArmError> {
+    let sub = SubscriptionId::parse(&path.subscription_id)?;
+    crate::ops::directory::get_subscription(&state, sub).await?;
+    parse_location(&path.location, "Microsoft.Compute/locations/vmSizes")?;
+    let value = catalog::VM_SIZES
+        .iter()
+        .map(|s| VirtualMachineSize {
+            name: s.name,
+            number_of_cores: s.cores,
+            // Azure lists every size with a 1 TiB OS disk limit.
+            os_disk_size_in_mb: 1_047_552,
+            resource_disk_size_in_mb: s.resource_disk_mb,
+            memory_in_mb: s.memory_mb,
+            max_data_disk_count: s.max_data_disks,
+        })
+        .collect();
+    Ok(json(StatusCode::OK, &VirtualMachineSizeList { value }))
+}
+
 /// Mounts this provider's operations.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(virtual_machines_get)
@@ -516,5 +577,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(virtual_machines_restart)
         .service(virtual_machines_list)
         .service(virtual_machines_list_all)
+        .service(virtual_machine_sizes_list)
         .service(compute_operation_status);
 }
