@@ -139,9 +139,9 @@ pub struct UserAssignedRef {
 }
 
 impl UserAssignedRef {
-    /// ARM matches these ids case-insensitively.
+    /// ARM matches these ids case-insensitively (and with or without a trailing slash).
     pub fn key(&self) -> String {
-        name_key(&self.id)
+        ResourceId::parse(&self.id).map_or_else(|_| name_key(&self.id), |id| id.key())
     }
 }
 

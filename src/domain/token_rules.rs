@@ -2,7 +2,7 @@
 //! that identity can have a token now (R2, R3, R5, R11, R15), derived from state as DESIGN
 //! principle 3 asks, and the claims of the token (shaped like Entra's, arm-contract.md C.3).
 use super::identity::UserAssignedRef;
-use super::names::name_key;
+use super::resource_id::{GroupSegment, ResourceId};
 use serde::Serialize;
 
 /// How long a managed-identity token lives (IMDS hands out ~24 h tokens).
@@ -104,10 +104,13 @@ pub fn select_identity(
             Some(s) => Ok(Chosen::System(s.clone())),
             None => user(&|u| same(&u.principal_id, id)),
         },
-        Selector::ResourceId(id) => {
-            let key = name_key(id.trim_end_matches('/'));
-            user(&|u| u.key() == key)
-        }
+        Selector::ResourceId(id) => match ResourceId::parse(id) {
+            Ok(id) => {
+                let key = id.key();
+                user(&|u| u.key() == key)
+            }
+            Err(_) => Err(SelectionError::NotFound),
+        },
     }
 }
 
@@ -204,7 +207,10 @@ pub fn managed_identity_claims(
     now: i64,
     nonce: &str,
 ) -> AccessTokenClaims {
-    let lower_groups = |id: &str| id.replacen("/resourceGroups/", "/resourcegroups/", 1);
+    let lower_groups = |id: &str| match ResourceId::parse(id) {
+        Ok(id) => id.written_with(GroupSegment::Lower).to_string(),
+        Err(_) => id.replacen("/resourceGroups/", "/resourcegroups/", 1),
+    };
     let (mirid, az_rid) = match chosen {
         Chosen::System(_) => (lower_groups(instance_resource_id), None),
         Chosen::User(u) => (
@@ -285,7 +291,7 @@ mod tests {
 
     fn uai(n: &str) -> UserAssignedRef {
         UserAssignedRef {
-            id: format!("/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{n}"),
+            id: format!("/subscriptions/22222222-2222-4222-8222-222222222222/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{n}"),
             principal_id: format!("p-{n}"),
             client_id: format!("c-{n}"),
         }
