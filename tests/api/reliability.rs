@@ -131,13 +131,14 @@ async fn defect3_a_resource_longer_than_1024_characters_gets_no_token() {
         .contains("at most 1024"));
 }
 
-/// Sends a request and resets the connection (RST, not FIN) without reading the answer.
-async fn send_and_reset(address: &str, request: String) {
+/// Sends a request and resets the connection (RST, not FIN) `after` a moment, without reading
+/// the answer.
+async fn send_and_reset(address: &str, request: String, after: Duration) {
     let host = address.trim_start_matches("http://");
     let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
     stream.write_all(request.as_bytes()).await.unwrap();
     // Give the server the request before the reset, as a client that gives up would.
-    tokio::time::sleep(Duration::from_millis(1)).await;
+    tokio::time::sleep(after).await;
     // A zero linger sends RST on close and never blocks (the deprecation is about non-zero ones).
     #[allow(deprecated)]
     stream.set_linger(Some(Duration::ZERO)).unwrap();
@@ -148,16 +149,52 @@ async fn send_and_reset(address: &str, request: String) {
 async fn defect2_clients_that_reset_mid_write_do_not_wedge_later_writes() {
     let app = spawn_app().await;
     app.put_group("rg1").await;
-    let resets = (0..300).map(|i| {
-        let body = r#"{"location":"westeurope"}"#;
-        let path = app.identity_path("rg1", &format!("reset-{i}"));
-        let request = format!(
-            "PUT {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        );
-        send_and_reset(&app.address, request)
-    });
-    futures_util::future::join_all(resets).await;
+    // Writers keep SQLite's lock busy, so the creates that are reset wait for it.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let busy: Vec<_> = (0..8)
+        .map(|w| {
+            let (stop, client, base) = (stop.clone(), app.client.clone(), app.address.clone());
+            let path = app.identity_path("rg1", &format!("busy-{w}-"));
+            tokio::spawn(async move {
+                let mut failures = Vec::new();
+                let mut i = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    i += 1;
+                    let url = format!(
+                        "{base}{}",
+                        path.replacen(&format!("busy-{w}-"), &format!("busy-{w}-{i}"), 1)
+                    );
+                    let r = client
+                        .put(url)
+                        .json(&json!({"location": "westeurope"}))
+                        .send()
+                        .await
+                        .unwrap();
+                    if r.status().is_server_error() {
+                        failures.push(r.text().await.unwrap_or_default());
+                    }
+                }
+                failures
+            })
+        })
+        .collect();
+    for round in 0..8 {
+        let resets = (0..50).map(|i| {
+            let body = r#"{"location":"westeurope"}"#;
+            let path = app.identity_path("rg1", &format!("reset-{round}-{i}"));
+            let request = format!(
+                "PUT {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+            send_and_reset(&app.address, request, Duration::from_micros(200 * (i % 10)))
+        });
+        futures_util::future::join_all(resets).await;
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for b in busy {
+        let failures = b.await.unwrap();
+        assert!(failures.is_empty(), "5xx beside the resets: {failures:?}");
+    }
 
     // Every later write succeeds, and quickly.
     for i in 0..20 {
