@@ -67,14 +67,29 @@ impl RuleSwitches {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RuleViolation {
     /// R16: identities on container groups need api-version 2018-10-01 or later.
-    #[error("The request content was invalid and could not be deserialized: 'Could not find member 'identity' on object of type 'ContainerGroup'. Path 'identity'.'. Managed identities on container groups need api-version 2018-10-01 or later (R16); this request used '{0}'.")]
+    #[error("The request content was invalid and could not be deserialized: 'Could not find member 'identity' on object of type 'ContainerGroup'. Path 'identity'.'.")]
     IdentityNeedsNewerApiVersion(String),
     /// R16: Windows container groups cannot have an identity.
-    #[error("Managed service identity is not supported for Windows container groups. (R16; mi-sim enforces this historical restriction by default: PATCH /simulator/rules/R16-windows with {{\"enabled\": false}} lifts it.)")]
+    #[error("Managed service identity is not supported for Windows container groups.")]
     IdentityOnWindows,
-    /// R16: container groups in a virtual network cannot have an identity.
-    #[error("Managed service identity is not supported for container groups deployed into a virtual network. Remove 'identity' or 'subnetIds'. (R16; mi-sim enforces this historical restriction by default: PATCH /simulator/rules/R16-virtual-network with {{\"enabled\": false}} lifts it.)")]
+    /// R16: container groups in a virtual network cannot have an identity. Azure's text is not
+    /// known (the documentation stated the restriction); this one says what to change.
+    #[error("Managed service identity is not supported for container groups deployed into a virtual network. Remove 'identity' or 'subnetIds'.")]
     IdentityInVirtualNetwork,
+}
+
+impl RuleViolation {
+    /// mi-sim's own word on a refusal, beside Azure's message (which a user's assertions may
+    /// match word for word): the rule, and how to lift a historical one.
+    pub fn hint(&self) -> String {
+        match self {
+            Self::IdentityNeedsNewerApiVersion(v) => format!(
+                "R16: managed identities on container groups need api-version {CONTAINER_GROUP_IDENTITY_SINCE} or later; this request used '{v}'."
+            ),
+            Self::IdentityOnWindows => "R16: mi-sim enforces this historical restriction by default; PATCH /simulator/rules/R16-windows with {\"enabled\": false} lifts it.".into(),
+            Self::IdentityInVirtualNetwork => "R16: mi-sim enforces this historical restriction by default; PATCH /simulator/rules/R16-virtual-network with {\"enabled\": false} lifts it.".into(),
+        }
+    }
 }
 
 /// The first api-version of Microsoft.ContainerInstance with `identity` (R16).

@@ -18,6 +18,8 @@ pub struct ArmError {
     pub code: &'static str,
     pub message: String,
     pub target: Option<String>,
+    /// mi-sim's own hint (the rule, how to lift it), kept out of Azure's message.
+    pub hint: Option<String>,
 }
 
 /// The ARM error envelope (common-types `ErrorResponse`).
@@ -35,6 +37,10 @@ pub struct ArmErrorDetail {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
+    /// ARM's `additionalInfo`: here, mi-sim's hint as `{"type": "MiSimHint", "info": {"hint"}}`.
+    #[serde(rename = "additionalInfo", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub additional_info: Option<serde_json::Value>,
 }
 
 impl ArmError {
@@ -44,6 +50,7 @@ impl ArmError {
             code,
             message: message.into(),
             target: None,
+            hint: None,
         }
     }
 
@@ -88,6 +95,10 @@ impl ArmError {
                 code: self.code.to_string(),
                 message: self.message.clone(),
                 target: self.target.clone(),
+                additional_info: self
+                    .hint
+                    .as_ref()
+                    .map(|hint| serde_json::json!([{"type": "MiSimHint", "info": {"hint": hint}}])),
             },
         }
     }
@@ -154,7 +165,12 @@ impl From<OpError> for ArmError {
         } else {
             message
         };
-        Self::new(status, code, message)
+        let mut error = Self::new(status, code, message);
+        if let OpError::Rule(v) = &e {
+            tracing::info!(hint = v.hint(), "refused by a rule");
+            error.hint = Some(v.hint());
+        }
+        error
     }
 }
 

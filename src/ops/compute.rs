@@ -564,22 +564,26 @@ async fn power_in(
 }
 
 /// A poll of a provider's operation status: the first reports it running, later ones done.
-/// Returns the poll's answer and when the operation started.
+/// Returns the poll's answer, when the operation started and when it ended.
 pub async fn poll(
     state: &AppState,
     sub: SubscriptionId,
     operation: &str,
-) -> Result<(Poll, String), OpError> {
-    let (sub, op) = (sub.to_string(), operation.to_string());
+) -> Result<(Poll, String, Option<String>), OpError> {
+    let (sub, op, now) = (
+        sub.to_string(),
+        operation.to_string(),
+        state.clock.now_text(),
+    );
     let polled = state
         .store
         .write(move |tx| {
-            Box::pin(async move { store::operations::record_poll(tx, &sub, &op).await })
+            Box::pin(async move { store::operations::record_poll(tx, &sub, &op, &now).await })
         })
         .await?;
     match polled {
         None => Err(OpError::OperationNotFound(operation.to_string())),
-        Some((0, started)) => Ok((Poll::Running, started)),
-        Some((_, started)) => Ok((Poll::Succeeded, started)),
+        Some((0, started, _)) => Ok((Poll::Running, started, None)),
+        Some((_, started, ended)) => Ok((Poll::Succeeded, started, ended)),
     }
 }

@@ -223,14 +223,16 @@ pub async fn poll_operation(
     sub: SubscriptionId,
     id: &str,
 ) -> Result<Poll, OpError> {
-    let (s, op) = (sub.to_string(), id.to_uppercase());
+    let (s, op, now) = (sub.to_string(), id.to_uppercase(), state.clock.now_text());
     let earlier = state
         .store
-        .write(move |tx| Box::pin(async move { store::operations::record_poll(tx, &s, &op).await }))
+        .write(move |tx| {
+            Box::pin(async move { store::operations::record_poll(tx, &s, &op, &now).await })
+        })
         .await?;
     match earlier {
         None => Err(OpError::OperationNotFound(id.to_string())),
-        Some((0, _)) => Ok(Poll::Running),
+        Some((0, ..)) => Ok(Poll::Running),
         Some(_) => Ok(Poll::Succeeded),
     }
 }

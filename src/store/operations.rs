@@ -20,16 +20,24 @@ pub async fn insert(
     Ok(())
 }
 
-/// Counts one poll and returns how many came before it and when the operation started, or
-/// `None` for an unknown operation.
+/// One poll of an operation: how many polls came before it, when the operation started, and
+/// when it ended (`now` on the first poll after the first, which reports it done; the same
+/// afterwards). `None` for an unknown operation.
 pub async fn record_poll(
     conn: &mut SqliteConnection,
     subscription: &str,
     id: &str,
-) -> Result<Option<(i64, String)>, sqlx::Error> {
-    sqlx::query_as("update operations set polls = polls + 1 where subscription_id = ?1 and id = ?2 returning polls - 1, created_at")
-        .bind(subscription)
-        .bind(id)
-        .fetch_optional(conn)
-        .await
+    now: &str,
+) -> Result<Option<(i64, String, Option<String>)>, sqlx::Error> {
+    sqlx::query_as(
+        "update operations set polls = polls + 1,
+                ended_at = case when polls >= 1 then coalesce(ended_at, ?3) end
+         where subscription_id = ?1 and id = ?2
+         returning polls - 1, created_at, ended_at",
+    )
+    .bind(subscription)
+    .bind(id)
+    .bind(now)
+    .fetch_optional(conn)
+    .await
 }

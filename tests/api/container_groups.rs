@@ -191,10 +191,15 @@ async fn r16_identity_on_a_container_group_needs_api_version_2018_10_01() {
         (old.status, old.code()),
         (StatusCode::BAD_REQUEST, "InvalidRequestContent")
     );
-    assert!(old.body["error"]["message"]
+    assert_eq!(
+        old.body["error"]["message"],
+        "The request content was invalid and could not be deserialized: 'Could not find member 'identity' on object of type 'ContainerGroup'. Path 'identity'.'.",
+        "Azure's message, word for word"
+    );
+    assert!(old.body["error"]["additionalInfo"][0]["info"]["hint"]
         .as_str()
         .unwrap()
-        .contains("2018-10-01 or later (R16)"));
+        .contains("2018-10-01 or later"));
     assert!(app.principals(&app.tenant).await.is_empty());
 
     let ok = app
@@ -240,10 +245,15 @@ async fn r16_windows_group_with_identity_is_refused_until_the_rule_is_switched_o
         (refused.status, refused.code()),
         (StatusCode::BAD_REQUEST, "IdentityNotSupportedOnWindows")
     );
-    assert!(refused.body["error"]["message"]
+    assert_eq!(
+        refused.body["error"]["message"],
+        "Managed service identity is not supported for Windows container groups.",
+        "Azure's message, word for word; mi-sim's hint is beside it"
+    );
+    assert!(refused.body["error"]["additionalInfo"][0]["info"]["hint"]
         .as_str()
         .unwrap()
-        .contains("R16"));
+        .contains("/simulator/rules/R16-windows"));
     assert!(app.principals(&app.tenant).await.is_empty());
     assert_eq!(
         app.put_cg("rg1", "win", TestApp::cg_body(None, "Windows"))

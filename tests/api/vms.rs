@@ -641,3 +641,37 @@ async fn vm_sizes_are_listed_per_region_for_clients_that_read_them_first() {
     let bad = app.call(Method::GET, &url("atlantis"), None).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
 }
+
+#[tokio::test]
+async fn vm_operation_end_time_is_fixed_once_it_ends() {
+    let app = spawn_app().await;
+    app.put_group("rg1").await;
+    let put = app.put_vm("rg1", "vm1", None).await;
+    let url = put
+        .header("azure-asyncoperation")
+        .expect("Azure-AsyncOperation")
+        .to_string();
+    let first = app.call(Method::GET, &url, None).await.body;
+    assert_eq!(
+        (first["status"].clone(), first.get("endTime").cloned()),
+        (json!("InProgress"), None)
+    );
+    let done = app.call(Method::GET, &url, None).await.body;
+    assert_eq!(done["status"], "Succeeded");
+    let ended = done["endTime"].as_str().expect("endTime").to_string();
+    let r = app
+        .call(
+            Method::POST,
+            "/simulator/clock/advance",
+            Some(json!({"seconds": 3600})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let later = app.call(Method::GET, &url, None).await.body;
+    assert_eq!(
+        later["endTime"],
+        ended.as_str(),
+        "the same endTime an hour later"
+    );
+    assert!(ended.as_str() >= first["startTime"].as_str().unwrap());
+}

@@ -86,7 +86,7 @@ pub async fn operation_status(
     path: &OperationPath,
 ) -> Result<HttpResponse, ArmError> {
     let sub = SubscriptionId::parse(&path.subscription_id)?;
-    let (poll, started) = ops::poll(state, sub, &path.operation_id).await?;
+    let (poll, started, ended) = ops::poll(state, sub, &path.operation_id).await?;
     let monitor = query_param(req.query_string(), "monitor").is_some_and(|m| m == "true");
     Ok(match (monitor, poll) {
         (true, Poll::Running) => HttpResponse::Accepted()
@@ -102,7 +102,7 @@ pub async fn operation_status(
                     name: path.operation_id.clone(),
                     status: if done { "Succeeded" } else { "InProgress" },
                     start_time: started,
-                    end_time: done.then(|| state.clock.now_text()),
+                    end_time: ended,
                 },
             );
             if !done {
