@@ -448,6 +448,10 @@ async fn container_group_secrets_never_come_back_in_any_answer_or_the_log() {
         answers.push((format!("{method} {url}"), r.text().await.unwrap()));
     }
     let put_answer: serde_json::Value = serde_json::from_str(&answers[0].1).unwrap();
+    assert!(
+        put_answer.get("tags").is_none(),
+        "no tags: ContainerInstance leaves the field out"
+    );
     let volumes = &put_answer["properties"]["volumes"];
     assert_eq!(
         volumes[1]["secret"],

@@ -66,6 +66,8 @@ pub struct VirtualMachine {
     #[schema(example = "Microsoft.Compute/virtualMachines")]
     resource_type: &'static str,
     location: String,
+    /// Left out when there are none, as Compute and ContainerInstance answer.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     tags: BTreeMap<String, String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     identity: Option<IdentityView>,

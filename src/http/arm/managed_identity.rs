@@ -359,6 +359,8 @@ pub struct SystemAssignedIdentity {
     #[schema(example = "Microsoft.ManagedIdentity/identities")]
     resource_type: &'static str,
     location: String,
+    /// Left out when there are none, as the parent resource answers.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     tags: BTreeMap<String, String>,
     properties: SystemAssignedIdentityProperties,
 }
