@@ -572,10 +572,6 @@ async fn vm_comes_back_as_compute_completes_it_os_disk_data_disks_and_os_default
     let put = app.put_vm("rg1", "vm1", None).await;
     assert_eq!(put.status, StatusCode::CREATED, "{}", put.body);
     let vm = app.get_vm("rg1", "vm1").await.body;
-    assert!(
-        vm.get("tags").is_none(),
-        "no tags: Compute leaves the field out"
-    );
     let storage = &vm["properties"]["storageProfile"];
     let os_disk = &storage["osDisk"];
     assert_eq!(os_disk["osType"], "Linux");

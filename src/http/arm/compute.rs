@@ -66,8 +66,8 @@ pub struct VirtualMachine {
     #[schema(example = "Microsoft.Compute/virtualMachines")]
     resource_type: &'static str,
     location: String,
-    /// Left out when there are none, as Compute and ContainerInstance answer.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    /// Kept as `{}` when there are none: az CLI's generic update (`az vm update --set
+    /// tags.fixVM=1`, the R14 remedy the FAQ gives) needs the field to be there.
     tags: BTreeMap<String, String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     identity: Option<IdentityView>,

@@ -65,7 +65,7 @@ pub struct ContainerGroup {
     #[schema(example = "Microsoft.ContainerInstance/containerGroups")]
     resource_type: &'static str,
     location: String,
-    /// Left out when there are none, as Compute and ContainerInstance answer.
+    /// Left out when there are none, as ContainerInstance answers.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     tags: BTreeMap<String, String>,
     #[serde(skip_serializing_if = "Option::is_none")]
