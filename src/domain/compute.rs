@@ -281,3 +281,61 @@ mod write_only_tests {
         assert_eq!(vm, json!({"osProfile": {"adminUsername": "u"}}));
     }
 }
+
+/// The etag of a resource at a model version, as Compute writes it: a quoted number.
+pub fn etag(version: i64) -> String {
+    format!("\"{version}\"")
+}
+
+/// The conditional headers of a write (`If-Match`, `If-None-Match`), as sent.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Precondition {
+    pub if_match: Option<String>,
+    pub if_none_match: Option<String>,
+}
+
+impl Precondition {
+    /// Whether a write may go ahead on a resource whose etag is `current` (`None`: it does not
+    /// exist), by RFC 9110: `If-Match` needs one of its tags (or `*`: any resource) to match,
+    /// `If-None-Match` needs none to (`*`: no resource).
+    pub fn allows(&self, current: Option<&str>) -> bool {
+        fn tags(header: &str) -> impl Iterator<Item = &str> {
+            header.split(',').map(|t| t.trim().trim_start_matches("W/"))
+        }
+        let matches = |header: &str| match current {
+            None => false,
+            Some(etag) => tags(header).any(|t| t == "*" || t == etag),
+        };
+        self.if_match.as_deref().is_none_or(matches)
+            && !self.if_none_match.as_deref().is_some_and(matches)
+    }
+}
+
+#[cfg(test)]
+mod precondition_tests {
+    use super::*;
+
+    #[test]
+    fn if_match_and_if_none_match_follow_rfc_9110() {
+        let when = |m: Option<&str>, n: Option<&str>| Precondition {
+            if_match: m.map(str::to_string),
+            if_none_match: n.map(str::to_string),
+        };
+        let current = Some("\"2\"");
+        assert!(when(None, None).allows(current) && when(None, None).allows(None));
+        assert!(when(Some("\"2\""), None).allows(current));
+        assert!(when(Some("\"1\", \"2\""), None).allows(current));
+        assert!(!when(Some("\"1\""), None).allows(current));
+        assert!(when(Some("*"), None).allows(current));
+        assert!(
+            !when(Some("*"), None).allows(None),
+            "If-Match: * needs the resource"
+        );
+        assert!(
+            !when(None, Some("*")).allows(current),
+            "If-None-Match: * is create-only"
+        );
+        assert!(when(None, Some("*")).allows(None));
+        assert!(!when(None, Some("\"2\"")).allows(current));
+    }
+}

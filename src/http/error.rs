@@ -151,6 +151,7 @@ impl From<OpError> for ArmError {
                 },
             ),
             OpError::RuleNotFound(_) => (StatusCode::NOT_FOUND, "RuleNotFound"),
+            OpError::PreconditionFailed => (StatusCode::PRECONDITION_FAILED, "PreconditionFailed"),
             OpError::Internal(cause) => {
                 tracing::error!(error.cause_chain = ?cause, "internal error");
                 (StatusCode::INTERNAL_SERVER_ERROR, "InternalServerError")

@@ -2,6 +2,7 @@
 use super::error::ArmError;
 use crate::domain::authorization::Principal;
 use crate::domain::catalog::{self, ApiVersionSet, VersionRejection};
+use crate::domain::compute::Precondition;
 use crate::domain::{ResourceGroupName, SubscriptionId};
 use crate::ops::Caller;
 use crate::state::AppState;
@@ -172,6 +173,27 @@ pub fn caller_from_claims(claims: Option<&serde_json::Map<String, serde_json::Va
             name: "anonymous@mi-sim".into(),
             kind: "User",
         }
+    }
+}
+
+/// The conditional headers of a write, `If-Match` and `If-None-Match`.
+pub struct Conditions(pub Precondition);
+
+impl FromRequest for Conditions {
+    type Error = ArmError;
+    type Future = Ready<Result<Self, ArmError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let header = |name: &str| {
+            req.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        ready(Ok(Self(Precondition {
+            if_match: header("if-match"),
+            if_none_match: header("if-none-match"),
+        })))
     }
 }
 

@@ -2,7 +2,9 @@
 //! each does to their identities (R1, R2, R3, R5, R6, R7, R16, R17).
 use super::resource_groups::{require_group, require_scope, Poll};
 use super::{Caller, OpError, Written};
-use crate::domain::compute::{complete_vm_properties, drop_write_only, ComputeKind, PowerAction};
+use crate::domain::compute::{
+    complete_vm_properties, drop_write_only, etag, ComputeKind, PowerAction, Precondition,
+};
 use crate::domain::identity::{
     parse_user_assigned_id, plan_identity, system_assigned_principal, IdentityChange,
     IdentityRequest, IdentityType, IdentityViolation, ResourceIdentity, UserAssignedRef, Write,
@@ -52,6 +54,8 @@ pub struct ComputeSpec {
     pub identity: Option<IdentityRequest>,
     /// The request's api-version (R16 gates container-group identities on it).
     pub api_version: &'static str,
+    /// `If-Match` / `If-None-Match` of the request.
+    pub precondition: Precondition,
 }
 
 /// PUT: creates the resource or replaces it; the identity follows the rules of
@@ -125,6 +129,10 @@ async fn write_in(
         .group_name
         .ok_or_else(|| OpError::ResourceGroupNotFound(r.group.to_string()))?;
     let now = state.clock.now_text();
+    let current = scope.resource.as_ref().map(|r| etag(r.version));
+    if !spec.precondition.allows(current.as_deref()) {
+        return Err(OpError::PreconditionFailed);
+    }
     let (mut row, written) = match (scope.resource, mode) {
         (Some(existing), _) => (existing, Written::Updated),
         (None, Write::Patch) => return Err(r.not_found()),
@@ -222,6 +230,9 @@ async fn write_in(
     row.modified_at = now;
     row.modified_by = caller.name.clone();
     row.modified_by_type = caller.kind.to_string();
+    if written == Written::Updated {
+        row.version += 1;
+    }
     store::compute::upsert(&mut *tx, &row).await?;
     Ok(Outcome {
         row,
@@ -277,6 +288,7 @@ fn new_row(
         modified_at: now.to_string(),
         modified_by: caller.name.clone(),
         modified_by_type: caller.kind.to_string(),
+        version: 1,
     }
 }
 
@@ -447,12 +459,13 @@ pub async fn get(state: &AppState, r: &ComputeRef) -> Result<ComputeRow, OpError
 pub async fn delete(
     state: &Arc<AppState>,
     r: &ComputeRef,
+    precondition: Precondition,
 ) -> Result<Option<(ComputeRow, String)>, OpError> {
     let (state, r) = (state.clone(), r.clone());
     state
         .clone()
         .store
-        .write(move |tx| Box::pin(async move { delete_in(&state, tx, &r).await }))
+        .write(move |tx| Box::pin(async move { delete_in(&state, tx, &r, precondition).await }))
         .await
 }
 
@@ -460,7 +473,22 @@ async fn delete_in(
     state: &AppState,
     tx: &mut SqliteConnection,
     r: &ComputeRef,
+    precondition: Precondition,
 ) -> Result<Option<(ComputeRow, String)>, OpError> {
+    if precondition != Precondition::default() {
+        let current = store::compute::get(
+            &mut *tx,
+            &r.sub(),
+            &r.group.key(),
+            r.kind.resource_type(),
+            &r.name.key(),
+        )
+        .await?
+        .map(|row| etag(row.version));
+        if !precondition.allows(current.as_deref()) {
+            return Err(OpError::PreconditionFailed);
+        }
+    }
     let deleted = store::compute::delete(
         &mut *tx,
         &r.sub(),

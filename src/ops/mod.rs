@@ -50,6 +50,8 @@ pub enum OpError {
     Rule(#[from] crate::domain::rules::RuleViolation),
     #[error("There is no switchable rule '{0}'. GET /simulator/rules lists them.")]
     RuleNotFound(String),
+    #[error("The condition specified using HTTP conditional header(s) is not met.")]
+    PreconditionFailed,
     #[error("database error")]
     Internal(#[from] sqlx::Error),
     /// Stored state that breaks one of mi-sim's own invariants (a tenant id that is not a

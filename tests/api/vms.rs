@@ -675,3 +675,60 @@ async fn vm_operation_end_time_is_fixed_once_it_ends() {
     );
     assert!(ended.as_str() >= first["startTime"].as_str().unwrap());
 }
+
+#[tokio::test]
+async fn vm_etag_changes_on_every_write_and_if_match_guards_writes_with_412() {
+    let app = spawn_app().await;
+    app.put_group("rg1").await;
+    let created = app.put_vm("rg1", "vm1", None).await;
+    let first = created.body["etag"].as_str().expect("etag").to_string();
+    let tagged = app
+        .patch_vm("rg1", "vm1", json!({"tags": {"a": "1"}}))
+        .await;
+    let second = tagged.body["etag"].as_str().unwrap().to_string();
+    assert_ne!(first, second, "a write changes the etag");
+    assert_eq!(app.get_vm("rg1", "vm1").await.body["etag"], second.as_str());
+
+    let conditional = |header: &'static str, value: String, body: Value| {
+        let req = app
+            .client
+            .patch(format!("{}{}", app.address, app.vm_path("rg1", "vm1", "")))
+            .header(header, value)
+            .json(&body);
+        async move { crate::helpers::read(req.send().await.unwrap()).await }
+    };
+    // A stale etag: 412, and nothing changes.
+    let stale = conditional("If-Match", first.clone(), json!({"tags": {"a": "2"}})).await;
+    assert_eq!(
+        (stale.status, stale.code()),
+        (StatusCode::PRECONDITION_FAILED, "PreconditionFailed")
+    );
+    assert_eq!(
+        app.get_vm("rg1", "vm1").await.body["tags"],
+        json!({"a": "1"})
+    );
+    // The current one: the write goes through.
+    let current = conditional("If-Match", second.clone(), json!({"tags": {"a": "3"}})).await;
+    assert_eq!(current.status, StatusCode::OK, "{}", current.body);
+    // If-None-Match: * is create-only.
+    let put = |name: &'static str| {
+        let req = app
+            .client
+            .put(format!("{}{}", app.address, app.vm_path("rg1", name, "")))
+            .header("If-None-Match", "*")
+            .json(&json!({"location": "westeurope", "properties": {"hardwareProfile": {"vmSize": "Standard_B1s"}}}));
+        async move { crate::helpers::read(req.send().await.unwrap()).await }
+    };
+    assert_eq!(put("vm1").await.status, StatusCode::PRECONDITION_FAILED);
+    assert_eq!(put("vm2").await.status, StatusCode::CREATED);
+    // A DELETE with a stale etag leaves the VM.
+    let delete = app
+        .client
+        .delete(format!("{}{}", app.address, app.vm_path("rg1", "vm1", "")))
+        .header("If-Match", first)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(delete.status(), StatusCode::PRECONDITION_FAILED);
+    assert_eq!(app.get_vm("rg1", "vm1").await.status, StatusCode::OK);
+}

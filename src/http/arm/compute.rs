@@ -12,7 +12,7 @@ use crate::http::extract::{
     group_name_next_link, query_param, ApiVersion, ApiVersionParam, CallerInfo, ListQuery,
     SubscriptionPath,
 };
-use crate::http::extract::{parse_location, provider_name, split_token, GroupPath};
+use crate::http::extract::{parse_location, provider_name, split_token, Conditions, GroupPath};
 use crate::http::json;
 use crate::ops::compute::{self as ops, ComputeRef, ComputeSpec, Outcome, PowerOutcome};
 use crate::ops::Written;
@@ -71,6 +71,9 @@ pub struct VirtualMachine {
     tags: BTreeMap<String, String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     identity: Option<IdentityView>,
+    /// Changes on every PUT and PATCH; send it back in `If-Match` to write only over this one.
+    #[schema(example = "\"1\"")]
+    etag: String,
     #[schema(value_type = Object)]
     properties: Map<String, Value>,
     /// Other top-level fields as sent (zones, plan, extendedLocation).
@@ -130,6 +133,7 @@ impl VirtualMachine {
             location: row.location,
             tags: row.tags.0,
             identity,
+            etag: crate::domain::compute::etag(row.version),
             properties,
             extra: row.extra.0,
         }
@@ -190,6 +194,7 @@ impl VirtualMachineBody {
             extra,
             identity: self.identity.map(IdentityBody::into_request).transpose()?,
             api_version,
+            precondition: Default::default(),
         })
     }
 }
@@ -229,10 +234,12 @@ pub async fn virtual_machines_create_or_update(
     path: web::Path<VmPath>,
     version: Versions,
     caller: CallerInfo,
+    conditions: Conditions,
     body: web::Json<VirtualMachineBody>,
 ) -> Result<HttpResponse, ArmError> {
     let r = path.parse(&state).await?;
-    let spec = body.into_inner().into_spec(true, version.version)?;
+    let mut spec = body.into_inner().into_spec(true, version.version)?;
+    spec.precondition = conditions.0;
     let outcome = ops::create_or_update(&state, &r, spec, &caller.0).await?;
     Ok(write_response(&req, outcome, version.version))
 }
@@ -251,10 +258,12 @@ pub async fn virtual_machines_update(
     path: web::Path<VmPath>,
     version: Versions,
     caller: CallerInfo,
+    conditions: Conditions,
     body: web::Json<VirtualMachineBody>,
 ) -> Result<HttpResponse, ArmError> {
     let r = path.parse(&state).await?;
-    let spec = body.into_inner().into_spec(false, version.version)?;
+    let mut spec = body.into_inner().into_spec(false, version.version)?;
+    spec.precondition = conditions.0;
     let outcome = ops::update(&state, &r, spec, &caller.0).await?;
     Ok(write_response(&req, outcome, version.version))
 }
@@ -321,9 +330,10 @@ pub async fn virtual_machines_delete(
     req: HttpRequest,
     path: web::Path<VmPath>,
     version: Versions,
+    conditions: Conditions,
 ) -> Result<HttpResponse, ArmError> {
     Ok(
-        match ops::delete(&state, &path.parse(&state).await?).await? {
+        match ops::delete(&state, &path.parse(&state).await?, conditions.0).await? {
             Some((row, op)) => with_lro_headers(
                 HttpResponse::Accepted().finish(),
                 &req,

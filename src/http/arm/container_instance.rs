@@ -288,6 +288,7 @@ pub async fn container_groups_create_or_update(
         extra,
         identity: body.identity.map(IdentityBody::into_request).transpose()?,
         api_version: version.version,
+        precondition: Default::default(),
     };
     let outcome = ops::create_or_update(&state, &r, spec, &caller.0).await?;
     let status = match outcome.written {
@@ -319,6 +320,7 @@ pub async fn container_groups_update(
         extra: Map::new(),
         identity: None,
         api_version: version.version,
+        precondition: Default::default(),
     };
     let outcome = ops::update(&state, &r, spec, &caller.0).await?;
     Ok(json(StatusCode::OK, &ContainerGroup::new(outcome.row)))
@@ -355,7 +357,7 @@ pub async fn container_groups_delete(
     _version: Versions,
 ) -> Result<HttpResponse, ArmError> {
     Ok(
-        match ops::delete(&state, &path.parse(&state).await?).await? {
+        match ops::delete(&state, &path.parse(&state).await?, Default::default()).await? {
             Some((row, _)) => json(StatusCode::OK, &ContainerGroup::new(row)),
             None => HttpResponse::NoContent().finish(),
         },
