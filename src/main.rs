@@ -145,9 +145,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 handle.stop(true).await;
             });
             let store = app.store();
+            // With `--db :memory:` nothing is to outlive the process: the CA file mi-sim wrote
+            // goes with it (its key lived only in memory, so the file would trust nothing).
+            let temporary_ca = (settings.database == Database::Memory)
+                .then(|| app.ca_file().cloned())
+                .flatten();
             app.run_until_stopped().await?;
             if let Err(e) = store.checkpoint().await {
                 tracing::warn!(error = %e, "the WAL could not be checkpointed at exit");
+            }
+            if let Some(ca) = temporary_ca {
+                let _ = std::fs::remove_file(ca);
             }
             Ok(())
         }
