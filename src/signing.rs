@@ -153,24 +153,22 @@ impl Keys {
 
     /// The signing key, made and stored the first time it is needed.
     pub async fn get(&self, now: &str) -> Result<Arc<SigningKey>, TokenError> {
+        if let Some(key) = self.existing().await? {
+            return Ok(key);
+        }
         self.key
             .get_or_try_init(|| async {
-                let existing =
-                    store::key_material::get(&mut *self.store.read().await?, KEY_NAME).await?;
-                let pair = match existing {
-                    Some(pair) => pair,
-                    None => {
-                        let made = tokio::task::spawn_blocking(generate).await.map_err(err)??;
-                        let now = now.to_string();
-                        self.store
-                            .write(move |tx| {
-                                Box::pin(store::key_material::insert_if_missing(
-                                    tx, KEY_NAME, made, now,
-                                ))
-                            })
-                            .await?
-                    }
-                };
+                let made = tokio::task::spawn_blocking(generate).await.map_err(err)??;
+                let now = now.to_string();
+                // Another process may have stored one meanwhile: the stored one wins.
+                let pair = self
+                    .store
+                    .write(move |tx| {
+                        Box::pin(store::key_material::insert_if_missing(
+                            tx, KEY_NAME, made, now,
+                        ))
+                    })
+                    .await?;
                 Ok(Arc::new(SigningKey::from_pair(&pair)?))
             })
             .await

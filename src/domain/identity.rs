@@ -1,4 +1,4 @@
-//! The managed-identity lifecycle rules, by rule id (../shared/reference/rules.md).
+//! The managed-identity lifecycle rules, by rule id (`docs/rules.md`).
 //! They decide *what* a principal looks like and *where* it lives; ops/ carries it out.
 use super::names::name_key;
 use super::resource_id::{GroupSegment, ResourceId};
@@ -311,11 +311,10 @@ pub fn system_assigned_principal(
 /// the id is not a `Microsoft.ManagedIdentity/userAssignedIdentities` id.
 pub fn parse_user_assigned_id(id: &str) -> Option<(SubscriptionId, String, String)> {
     let id = ResourceId::parse(id).ok()?;
-    let is_identity =
-        id.is_top_level_resource() && id.resource_type()?.eq_ignore_ascii_case(USER_ASSIGNED_TYPE);
-    let group = ResourceGroupName::parse(id.group()?).ok()?;
-    let name = IdentityName::parse(id.name()?).ok()?;
-    is_identity.then(|| (id.subscription(), group.key(), name.key()))
+    let (group, name) = id.as_resource(USER_ASSIGNED_TYPE)?;
+    let group = ResourceGroupName::parse(group).ok()?;
+    let name = IdentityName::parse(name).ok()?;
+    Some((id.subscription(), group.key(), name.key()))
 }
 #[cfg(test)]
 mod tests {

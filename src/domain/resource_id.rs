@@ -186,6 +186,16 @@ impl ResourceId {
         self.providers.len() == 1 && self.providers[0].types.len() == 1
     }
 
+    /// The group and name of a top-level resource of type `resource_type` (in any case), or
+    /// `None` when the id names something else.
+    pub fn as_resource(&self, resource_type: &str) -> Option<(&str, &str)> {
+        let is_it = self.is_top_level_resource()
+            && self
+                .resource_type()
+                .is_some_and(|t| t.eq_ignore_ascii_case(resource_type));
+        is_it.then_some((self.group()?, self.name()?))
+    }
+
     /// The lowercase form: equal for ids ARM treats as equal.
     pub fn key(&self) -> String {
         self.to_string().to_lowercase()
@@ -281,6 +291,14 @@ mod tests {
         );
         assert_eq!(a.name(), Some("Vm1"));
         assert!(a.is_top_level_resource());
+        assert_eq!(
+            a.as_resource("microsoft.compute/VIRTUALMACHINES"),
+            Some(("My-RG", "Vm1"))
+        );
+        assert_eq!(
+            a.as_resource("Microsoft.ContainerInstance/containerGroups"),
+            None
+        );
         let msi = format!("/subscriptions/{SUB}/resourcegroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id1");
         assert_eq!(
             id(&msi).to_string(),

@@ -323,19 +323,21 @@ pub fn base_url(req: &HttpRequest) -> String {
     format!("{}://{}", info.scheme(), info.host())
 }
 
-/// A resource's name as its provider checks it, behind ARM's front door, which checks the
-/// api-version, the subscription and the group before the provider sees a request: a name the
-/// provider refuses, under a subscription or group that does not exist, gets that 404 first.
-pub async fn provider_name<T, E: Into<ArmError>>(
+/// The subscription, group and name of a resource path, checked in the order of ARM's front
+/// door: the subscription id and group name first, then the provider's rule for the name; a
+/// name the provider refuses, under a subscription or group that does not exist, gets that 404
+/// first.
+pub async fn resource_path<T, E: Into<ArmError>>(
     state: &AppState,
-    subscription: SubscriptionId,
-    group: &ResourceGroupName,
+    (subscription, group): (&str, &str),
     name: Result<T, E>,
-) -> Result<T, ArmError> {
+) -> Result<(SubscriptionId, ResourceGroupName, T), ArmError> {
+    let subscription = SubscriptionId::parse(subscription)?;
+    let group = ResourceGroupName::parse(group)?;
     match name {
-        Ok(name) => Ok(name),
+        Ok(name) => Ok((subscription, group, name)),
         Err(e) => {
-            crate::ops::resource_groups::get(state, subscription, group).await?;
+            crate::ops::resource_groups::get(state, subscription, &group).await?;
             Err(e.into())
         }
     }

@@ -475,20 +475,6 @@ async fn delete_in(
     r: &ComputeRef,
     precondition: Precondition,
 ) -> Result<Option<(ComputeRow, String)>, OpError> {
-    if precondition != Precondition::default() {
-        let current = store::compute::get(
-            &mut *tx,
-            &r.sub(),
-            &r.group.key(),
-            r.kind.resource_type(),
-            &r.name.key(),
-        )
-        .await?
-        .map(|row| etag(row.version));
-        if !precondition.allows(current.as_deref()) {
-            return Err(OpError::PreconditionFailed);
-        }
-    }
     let deleted = store::compute::delete(
         &mut *tx,
         &r.sub(),
@@ -497,6 +483,11 @@ async fn delete_in(
         &r.name.key(),
     )
     .await?;
+    // Judged on the row the delete removed: a refusal rolls the delete back (one operation,
+    // one transaction), so the row is read once.
+    if !precondition.allows(deleted.as_ref().map(|row| etag(row.version)).as_deref()) {
+        return Err(OpError::PreconditionFailed);
+    }
     let Some(row) = deleted else {
         require_group(&mut *tx, r.subscription, &r.group).await?;
         return Ok(None);

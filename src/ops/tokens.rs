@@ -54,15 +54,10 @@ pub async fn find_instances(
             let Ok(id) = ResourceId::parse(id) else {
                 return Ok(Vec::new());
             };
-            let kind = [ComputeKind::VirtualMachine, ComputeKind::ContainerGroup]
+            let found = [ComputeKind::VirtualMachine, ComputeKind::ContainerGroup]
                 .into_iter()
-                .find(|k| {
-                    id.is_top_level_resource()
-                        && id
-                            .resource_type()
-                            .is_some_and(|t| t.eq_ignore_ascii_case(k.resource_type()))
-                });
-            let (Some(kind), Some(group), Some(name)) = (kind, id.group(), id.name()) else {
+                .find_map(|k| Some((k, id.as_resource(k.resource_type())?)));
+            let Some((kind, (group, name))) = found else {
                 return Ok(Vec::new());
             };
             let found = store::instances::get_by_resource(

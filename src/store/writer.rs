@@ -163,16 +163,10 @@ async fn run(pool: SqlitePool, connection: Connection, mut rx: mpsc::Receiver<Me
 /// One transaction over the batch: `BEGIN IMMEDIATE`, a savepoint per operation, `COMMIT`.
 /// Transaction control goes with the neighbouring savepoint statements: one round trip to the
 /// connection's thread between two operations.
-fn commit_batch(conn: &mut SqliteConnection, jobs: Vec<Job>) -> WriteFuture<'_, ()> {
+async fn commit_batch(conn: &mut SqliteConnection, jobs: Vec<Job>) {
     if jobs.is_empty() {
-        return Box::pin(async {});
+        return;
     }
-    // Boxed as `Send` here, where the lifetimes are concrete: the compiler cannot prove the
-    // spawned loop `Send` through the higher-ranked job type otherwise.
-    Box::pin(commit(conn, jobs))
-}
-
-async fn commit(conn: &mut SqliteConnection, jobs: Vec<Job>) {
     // An operation alone in its batch needs no savepoint: the transaction is its own.
     let alone = jobs.len() == 1;
     let mut answers: Vec<Deliver> = Vec::new();
@@ -211,12 +205,9 @@ async fn commit(conn: &mut SqliteConnection, jobs: Vec<Job>) {
     }
 }
 
-/// Transaction control, unprepared. Boxed for the same reason as `commit_batch`.
-fn exec<'a>(
-    conn: &'a mut SqliteConnection,
-    sql: &'a str,
-) -> WriteFuture<'a, Result<(), sqlx::Error>> {
-    Box::pin(async move { sqlx::query(sql).execute(conn).await.map(|_| ()) })
+/// Transaction control.
+async fn exec(conn: &mut SqliteConnection, sql: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(sql).execute(conn).await.map(|_| ())
 }
 
 #[cfg(test)]

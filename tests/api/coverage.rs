@@ -121,20 +121,5 @@ fn coverage_every_arm_operation_names_its_test_and_the_readme_table_is_current()
         "{START}\n| provider | operation | request | api-versions | action | proven by |\n|---|---|---|---|---|---|\n{}\n{END}",
         rows.join("\n")
     );
-    let readme_path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
-    let readme = std::fs::read_to_string(readme_path).expect("README.md");
-    let (Some(a), Some(b)) = (readme.find(START), readme.find(END)) else {
-        panic!("README.md has no coverage markers");
-    };
-    let current = &readme[a..b + END.len()];
-    if current != table {
-        if std::env::var("UPDATE_COVERAGE").is_ok() {
-            let updated = format!("{}{table}{}", &readme[..a], &readme[b + END.len()..]);
-            std::fs::write(readme_path, updated).expect("README.md written");
-        } else {
-            panic!(
-                "the README's coverage table is stale: run `UPDATE_COVERAGE=1 cargo test coverage`"
-            );
-        }
-    }
+    crate::helpers::check_readme_section(START, END, &table, "UPDATE_COVERAGE", "coverage");
 }

@@ -366,3 +366,22 @@ pub fn serve(db: &std::path::Path, log: Option<&std::path::Path>) -> Served {
     });
     Served { child, address }
 }
+
+/// Checks that the README's text between `start` and `end` (markers included) is `section`, a
+/// table a test generated; with the environment variable `update` set, rewrites it instead.
+pub fn check_readme_section(start: &str, end: &str, section: &str, update: &str, test: &str) {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
+    let readme = std::fs::read_to_string(path).expect("README.md");
+    let (Some(a), Some(b)) = (readme.find(start), readme.find(end)) else {
+        panic!("README.md has no markers for the table {test} generates");
+    };
+    if readme[a..b + end.len()] == *section {
+        return;
+    }
+    if std::env::var(update).is_ok() {
+        let updated = format!("{}{section}{}", &readme[..a], &readme[b + end.len()..]);
+        std::fs::write(path, updated).expect("README.md written");
+    } else {
+        panic!("the README's table from {test} is stale: run `{update}=1 cargo test {test}`");
+    }
+}

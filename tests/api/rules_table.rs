@@ -89,19 +89,5 @@ fn rules_table_every_rule_names_its_test_or_says_it_is_not_built() {
         "{START}\n| rule | status | proven by |\n|---|---|---|\n{}\n{END}",
         rows.join("\n")
     );
-    let readme_path = root.join("README.md");
-    let readme = std::fs::read_to_string(&readme_path).expect("README.md");
-    let (Some(a), Some(b)) = (readme.find(START), readme.find(END)) else {
-        panic!("README.md has no rules markers");
-    };
-    if readme[a..b + END.len()] != table {
-        if std::env::var("UPDATE_RULES").is_ok() {
-            let updated = format!("{}{table}{}", &readme[..a], &readme[b + END.len()..]);
-            std::fs::write(readme_path, updated).expect("README.md written");
-        } else {
-            panic!(
-                "the README's rules table is stale: run `UPDATE_RULES=1 cargo test rules_table`"
-            );
-        }
-    }
+    crate::helpers::check_readme_section(START, END, &table, "UPDATE_RULES", "rules_table");
 }

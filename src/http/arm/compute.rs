@@ -6,13 +6,13 @@ use super::identity::{identity_view, IdentityBody, IdentityView};
 use super::lro::{operation_status, with_lro_headers, OperationPath, OperationStatus};
 use crate::domain::catalog::{self, vm_has_time_created};
 use crate::domain::compute::{ComputeKind, PowerAction, PowerState};
-use crate::domain::{ResourceGroupName, ResourceName, SubscriptionId, Tags};
+use crate::domain::{ResourceName, SubscriptionId, Tags};
 use crate::http::error::{ArmError, ArmErrorResponse};
 use crate::http::extract::{
     group_name_next_link, query_param, ApiVersion, ApiVersionParam, CallerInfo, ListQuery,
     SubscriptionPath,
 };
-use crate::http::extract::{parse_location, provider_name, split_token, Conditions, GroupPath};
+use crate::http::extract::{parse_location, resource_path, split_token, Conditions, GroupPath};
 use crate::http::json;
 use crate::ops::compute::{self as ops, ComputeRef, ComputeSpec, Outcome, PowerOutcome};
 use crate::ops::Written;
@@ -42,10 +42,12 @@ pub struct VmPath {
 
 impl VmPath {
     async fn parse(&self, state: &AppState) -> Result<ComputeRef, ArmError> {
-        let subscription = SubscriptionId::parse(&self.subscription_id)?;
-        let group = ResourceGroupName::parse(&self.resource_group_name)?;
-        let name =
-            provider_name(state, subscription, &group, ResourceName::vm(&self.vm_name)).await?;
+        let scope = (
+            self.subscription_id.as_str(),
+            self.resource_group_name.as_str(),
+        );
+        let (subscription, group, name) =
+            resource_path(state, scope, ResourceName::vm(&self.vm_name)).await?;
         Ok(ComputeRef {
             subscription,
             group,

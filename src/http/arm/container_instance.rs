@@ -10,7 +10,7 @@ use crate::http::extract::{
     group_name_next_link, ApiVersion, ApiVersionParam, CallerInfo, ListQuery, SubscriptionPath,
 };
 use crate::http::extract::{parse_location, split_token};
-use crate::http::extract::{provider_name, GroupPath};
+use crate::http::extract::{resource_path, GroupPath};
 use crate::http::json;
 use crate::ops::compute::{self as ops, ComputeRef, ComputeSpec, PowerOutcome};
 use crate::ops::Written;
@@ -37,12 +37,13 @@ pub struct ContainerGroupPath {
 
 impl ContainerGroupPath {
     async fn parse(&self, state: &AppState) -> Result<ComputeRef, ArmError> {
-        let subscription = SubscriptionId::parse(&self.subscription_id)?;
-        let group = ResourceGroupName::parse(&self.resource_group_name)?;
-        let name = provider_name(
+        let scope = (
+            self.subscription_id.as_str(),
+            self.resource_group_name.as_str(),
+        );
+        let (subscription, group, name) = resource_path(
             state,
-            subscription,
-            &group,
+            scope,
             ResourceName::container_group(&self.container_group_name),
         )
         .await?;

@@ -10,7 +10,7 @@ use crate::http::extract::{
     base_url, group_name_next_link, next_link, ApiVersion, ApiVersionParam, CallerInfo, ListQuery,
     SubscriptionPath, UserAssignedIdentities,
 };
-use crate::http::extract::{provider_name, GroupPath};
+use crate::http::extract::{resource_path, GroupPath};
 use crate::http::{json, SystemData};
 use crate::ops::compute::{self, ComputeRef};
 use crate::ops::identities::{self as ops, IdentityRef, IdentitySpec};
@@ -37,15 +37,12 @@ pub struct IdentityPath {
 
 impl IdentityPath {
     async fn parse(&self, state: &AppState) -> Result<IdentityRef, ArmError> {
-        let subscription = SubscriptionId::parse(&self.subscription_id)?;
-        let group = ResourceGroupName::parse(&self.resource_group_name)?;
-        let name = provider_name(
-            state,
-            subscription,
-            &group,
-            IdentityName::parse(&self.resource_name),
-        )
-        .await?;
+        let scope = (
+            self.subscription_id.as_str(),
+            self.resource_group_name.as_str(),
+        );
+        let (subscription, group, name) =
+            resource_path(state, scope, IdentityName::parse(&self.resource_name)).await?;
         Ok(IdentityRef {
             subscription,
             group,
