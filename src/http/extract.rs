@@ -1,6 +1,6 @@
 //! Extractors shared by every ARM surface: the api-version, the caller, list paging.
 use super::error::ArmError;
-use crate::domain::authorization::Principal;
+use crate::domain::authorization::{Principal, Unverified};
 use crate::domain::catalog::{self, ApiVersionSet, VersionRejection};
 use crate::domain::compute::Precondition;
 use crate::domain::{ResourceGroupName, SubscriptionId};
@@ -129,6 +129,19 @@ pub struct Authenticated {
     pub caller: Caller,
 }
 
+impl Authenticated {
+    /// Who a request without a bearer token is (the front door records nothing for it).
+    pub fn of(req: &HttpRequest) -> Self {
+        req.extensions()
+            .get::<Self>()
+            .cloned()
+            .unwrap_or_else(|| Self {
+                principal: Principal::Anonymous(Unverified::NoToken),
+                caller: caller_from_claims(None),
+            })
+    }
+}
+
 /// The bearer token of a request, if it sends one.
 pub fn bearer(req: &HttpRequest) -> Option<&str> {
     req.headers()
@@ -205,11 +218,7 @@ impl FromRequest for CallerInfo {
     type Future = Ready<Result<Self, ArmError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let caller = match req.extensions().get::<Authenticated>() {
-            Some(a) => a.caller.clone(),
-            None => caller_from_claims(None),
-        };
-        ready(Ok(Self(caller)))
+        ready(Ok(Self(Authenticated::of(req).caller)))
     }
 }
 

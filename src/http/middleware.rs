@@ -191,10 +191,16 @@ pub async fn front_door(
         req.set_payload(Payload::from(stream));
     }
     normalize_path(&mut req);
-    let authenticated = authenticate(&req).await;
+    // Only a request with a token needs the work; without one the caller is anonymous, which
+    // `CallerInfo` and `/simulator/caller` take the missing extension to mean.
+    let authenticated = match bearer(req.request()) {
+        Some(token) => Some(authenticate(&req, token).await),
+        None => None,
+    };
+    const NO_TOKEN: Principal = Principal::Anonymous(Unverified::NoToken);
     let decision = authorization::authorize(
         Mode::default(),
-        &authenticated.principal,
+        authenticated.as_ref().map_or(&NO_TOKEN, |a| &a.principal),
         || {
             let pattern = req.match_pattern()?;
             authorization::required_action(req.method().as_str(), &pattern, req.path())
@@ -210,7 +216,9 @@ pub async fn front_door(
         let res = actix_web::ResponseError::error_response(&error);
         return Ok(req.into_response(res).map_into_right_body());
     }
-    req.extensions_mut().insert(authenticated);
+    if let Some(authenticated) = authenticated {
+        req.extensions_mut().insert(authenticated);
+    }
     next.call(req)
         .await
         .map(ServiceResponse::map_into_left_body)
@@ -219,13 +227,7 @@ pub async fn front_door(
 /// Who sent the request: a principal when the bearer token is one mi-sim signed and valid on
 /// the simulator's clock; otherwise anonymous, the token's claims (unchecked) still naming the
 /// caller for `systemData`, as the open mode accepts any token.
-async fn authenticate(req: &ServiceRequest) -> Authenticated {
-    let Some(token) = bearer(req.request()) else {
-        return Authenticated {
-            principal: Principal::Anonymous(Unverified::NoToken),
-            caller: caller_from_claims(None),
-        };
-    };
+async fn authenticate(req: &ServiceRequest, token: &str) -> Authenticated {
     let state = req.app_data::<actix_web::web::Data<AppState>>();
     let verified = match state {
         Some(state) => match state.keys.existing().await {

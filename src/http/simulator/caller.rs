@@ -4,7 +4,7 @@ use crate::domain::authorization::{Principal, PrincipalKind};
 use crate::http::extract::Authenticated;
 use crate::http::json;
 use actix_web::http::StatusCode;
-use actix_web::{get, HttpMessage, HttpRequest, HttpResponse};
+use actix_web::{get, HttpRequest, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -39,10 +39,7 @@ pub struct SimCaller {
     responses((status = 200, body = SimCaller)))]
 #[get("/caller")]
 pub async fn get_caller(req: HttpRequest) -> HttpResponse {
-    let extensions = req.extensions();
-    let Some(a) = extensions.get::<Authenticated>() else {
-        return HttpResponse::InternalServerError().finish();
-    };
+    let a = Authenticated::of(&req);
     let mut view = SimCaller {
         verified: false,
         reason: None,
