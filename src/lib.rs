@@ -18,6 +18,7 @@ pub mod clock;
 pub mod domain;
 pub mod http;
 pub mod idgen;
+pub mod locks;
 pub mod ops;
 pub mod settings;
 pub mod signing;

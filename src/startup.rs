@@ -54,8 +54,11 @@ impl Application {
             idgen,
             keys,
             token_cache: Default::default(),
+            locks: Default::default(),
+            move_seconds: Default::default(),
         });
         ops::bootstrap::bootstrap(&state).await?;
+        ops::moves::load(&state).await?;
 
         let tls = match (&settings.tls_cert, &settings.tls_key) {
             (Some(cert), Some(key)) => tls::from_files(cert, key)?,

@@ -10,4 +10,8 @@ pub struct AppState {
     pub keys: Keys,
     /// Managed-identity tokens already signed (IMDS hands out the same token until near expiry).
     pub token_cache: crate::token_cache::TokenCache,
+    /// Groups a running move holds.
+    pub locks: crate::locks::GroupLocks,
+    /// How long a move takes, in seconds of the simulator's clock (`/simulator/settings`).
+    pub move_seconds: std::sync::atomic::AtomicI64,
 }

@@ -339,3 +339,45 @@ mod precondition_tests {
         assert!(!when(None, Some("\"2\"")).allows(current));
     }
 }
+
+/// R14: a VM moved while running whose identity reference was not written since still points
+/// at its old id; starting it fails until any update of the VM writes the reference again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaleIdentityReference {
+    /// Where the reference points (key form): the VM's id before the move.
+    pub written_at: String,
+    /// The VM's id now.
+    pub here: String,
+}
+
+impl StaleIdentityReference {
+    /// The error the start operation ends with. Azure's own text for this case is not public;
+    /// this follows its wording for a failed identity operation and names the old place.
+    pub fn arm_error(&self) -> serde_json::Value {
+        serde_json::json!({
+            "code": "FailedIdentityOperation",
+            "message": format!(
+                "Identity operation for resource '{here}' failed with error 'Failed to perform resource identity operation. Status: 'NotFound'. Response: '{{\"error\":{{\"code\":\"NotFound\",\"message\":\"Resource '{old}' was not found.\"}}}}'.'. The VM's managed identity reference still points at '{old}', where the VM was before it moved. Update the VM (for example az vm update --set tags.fixVM=1) and start it again.",
+                here = self.here,
+                old = self.written_at,
+            ),
+        })
+    }
+}
+
+/// R14: whether a stopped VM with an identity can start: only if its identity reference was
+/// written at the id it has now.
+pub fn check_start(
+    identity_type: &str,
+    written_at: &str,
+    here: &super::resource_id::ResourceId,
+) -> Result<(), StaleIdentityReference> {
+    let has_identity = !identity_type.eq_ignore_ascii_case("None");
+    if has_identity && !written_at.is_empty() && written_at != here.key() {
+        return Err(StaleIdentityReference {
+            written_at: written_at.to_string(),
+            here: here.to_string(),
+        });
+    }
+    Ok(())
+}

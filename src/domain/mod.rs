@@ -7,6 +7,7 @@ pub mod compute;
 pub mod filter;
 pub mod identity;
 pub mod ids;
+pub mod moves;
 pub mod names;
 pub mod resource_id;
 pub mod rules;

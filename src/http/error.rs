@@ -135,6 +135,9 @@ impl From<OpError> for ArmError {
             }
             OpError::TenantNotFound(_) => (StatusCode::NOT_FOUND, "TenantNotFound"),
             OpError::TenantExists(_) => (StatusCode::CONFLICT, "TenantAlreadyExists"),
+            OpError::TenantChangeIsATransfer { .. } => {
+                (StatusCode::CONFLICT, "UseSubscriptionTransfer")
+            }
             OpError::OperationNotFound(_) => (StatusCode::NOT_FOUND, "OperationNotFound"),
             OpError::Identity(v) => (StatusCode::BAD_REQUEST, identity_code(v)),
             OpError::FailedIdentityOperation { .. } => {
@@ -152,6 +155,14 @@ impl From<OpError> for ArmError {
             ),
             OpError::RuleNotFound(_) => (StatusCode::NOT_FOUND, "RuleNotFound"),
             OpError::PreconditionFailed => (StatusCode::PRECONDITION_FAILED, "PreconditionFailed"),
+            OpError::MoveRequest(m) => (StatusCode::BAD_REQUEST, m.code()),
+            OpError::MoveResourceNotFound { .. } => (StatusCode::NOT_FOUND, "ResourceNotFound"),
+            OpError::MoveTargetNotFound(_) => (StatusCode::BAD_REQUEST, "ResourceGroupNotFound"),
+            OpError::MoveAcrossTenants { .. } => {
+                (StatusCode::FORBIDDEN, "LinkedAuthorizationFailed")
+            }
+            OpError::MoveTargetTaken(_) => (StatusCode::CONFLICT, "ResourceMoveConflict"),
+            OpError::ScopeLocked { .. } => (StatusCode::CONFLICT, "ScopeLocked"),
             OpError::Internal(cause) => {
                 tracing::error!(error.cause_chain = ?cause, "internal error");
                 (StatusCode::INTERNAL_SERVER_ERROR, "InternalServerError")

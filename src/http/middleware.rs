@@ -216,12 +216,50 @@ pub async fn front_door(
         let res = actix_web::ResponseError::error_response(&error);
         return Ok(req.into_response(res).map_into_right_body());
     }
+    if let Err(locked) = refuse_in_locked_group(&req) {
+        let res = actix_web::ResponseError::error_response(&super::error::ArmError::from(locked));
+        return Ok(req.into_response(res).map_into_right_body());
+    }
     if let Some(authenticated) = authenticated {
         req.extensions_mut().insert(authenticated);
     }
     next.call(req)
         .await
         .map(ServiceResponse::map_into_left_body)
+}
+
+/// ARM's lock during a move: writes and deletes in the source and the target group (and
+/// another move out of them) are refused while it runs. One check here covers every provider.
+fn refuse_in_locked_group(req: &ServiceRequest) -> Result<(), crate::ops::OpError> {
+    let Some(state) = req.app_data::<actix_web::web::Data<AppState>>() else {
+        return Ok(());
+    };
+    let method = req.method();
+    let writes = [Method::PUT, Method::PATCH, Method::DELETE].contains(method)
+        || (method == Method::POST && req.path().ends_with("/moveResources"));
+    if !writes || !state.locks.any() {
+        return Ok(());
+    }
+    let mut segs = req.path().split('/').skip(1);
+    match (segs.next(), segs.next(), segs.next(), segs.next()) {
+        (Some("subscriptions"), Some(sub), Some("resourceGroups"), Some(group)) => {
+            let group = percent_decoded(group);
+            crate::ops::moves::refuse_if_locked(
+                state,
+                sub,
+                &crate::domain::names::name_key(&group),
+                state.clock.now(),
+            )
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A path segment with its percent escapes decoded (group names may hold `(`, `)`, spaces).
+fn percent_decoded(segment: &str) -> String {
+    percent_encoding::percent_decode_str(segment)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// Who sent the request: a principal when the bearer token is one mi-sim signed and valid on

@@ -71,6 +71,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(arm::container_instance::configure)
         .configure(arm::generic::configure)
         .configure(arm::resources::configure)
+        .configure(arm::moves::configure)
         .configure(arm::subscriptions::configure)
         .configure(imds::configure)
         .configure(cloud::configure)

@@ -70,5 +70,9 @@ pub async fn reset(state: &AppState) -> Result<(), sqlx::Error> {
         })
         .await?;
     state.token_cache.clear();
+    state.locks.clear();
+    state
+        .move_seconds
+        .store(0, std::sync::atomic::Ordering::Relaxed);
     Ok(())
 }

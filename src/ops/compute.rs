@@ -1,14 +1,16 @@
 //! Virtual machines and container groups: create, update, delete, power actions, and what
 //! each does to their identities (R1, R2, R3, R5, R6, R7, R16, R17).
-use super::resource_groups::{require_group, require_scope, Poll};
+use super::resource_groups::{require_group, require_scope};
 use super::{Caller, OpError, Written};
 use crate::domain::compute::{
-    complete_vm_properties, drop_write_only, etag, ComputeKind, PowerAction, Precondition,
+    check_start, complete_vm_properties, drop_write_only, etag, ComputeKind, PowerAction,
+    PowerState, Precondition,
 };
 use crate::domain::identity::{
     parse_user_assigned_id, plan_identity, system_assigned_principal, IdentityChange,
     IdentityRequest, IdentityType, IdentityViolation, ResourceIdentity, UserAssignedRef, Write,
 };
+use crate::domain::resource_id::ResourceId;
 use crate::domain::rules::{check_container_group, RuleSwitches};
 use crate::domain::{ResourceGroupName, ResourceName, SubscriptionId, Tags, TenantId};
 use crate::state::AppState;
@@ -176,7 +178,7 @@ async fn write_in(
         row.extra = Json(spec.extra);
     }
     if r.kind == ComputeKind::VirtualMachine {
-        let group_id = crate::domain::resource_id::ResourceId::group_scope(r.subscription, &group);
+        let group_id = ResourceId::group_scope(r.subscription, &group);
         complete_vm_properties(
             &mut row.properties.0,
             r.name.as_str(),
@@ -222,6 +224,7 @@ async fn write_in(
                     "update"
                 },
                 &now,
+                Default::default(),
             )
             .await?,
         ),
@@ -230,6 +233,12 @@ async fn write_in(
     row.modified_at = now;
     row.modified_by = caller.name.clone();
     row.modified_by_type = caller.kind.to_string();
+    // R14: every write records the identity reference at the resource's id now, which is what
+    // repairs a VM moved while running.
+    row.identity_written_at = ResourceId::parse(&resource_id)
+        .map(|id| id.key())
+        .unwrap_or_default();
+    row.last_error = None;
     if written == Written::Updated {
         row.version += 1;
     }
@@ -248,10 +257,11 @@ async fn record_operation(
     r: &ComputeRef,
     what: &str,
     now: &str,
+    ending: store::operations::Ending,
 ) -> Result<String, OpError> {
     let operation = state.idgen.uuid().hyphenated().to_string();
     let kind = format!("{}/{what}", r.kind.namespace());
-    store::operations::insert(conn, &operation, &r.sub(), &kind, now).await?;
+    store::operations::insert(conn, &operation, &r.sub(), &kind, now, ending).await?;
     Ok(operation)
 }
 
@@ -289,6 +299,9 @@ fn new_row(
         modified_by: caller.name.clone(),
         modified_by_type: caller.kind.to_string(),
         version: 1,
+        identity_written_at: String::new(),
+        boots: 1,
+        last_error: None,
     }
 }
 
@@ -495,7 +508,15 @@ async fn delete_in(
     if let Some(p) = &row.system_principal_id {
         store::principals::delete(&mut *tx, p).await?;
     }
-    let operation = record_operation(state, &mut *tx, r, "delete", &state.clock.now_text()).await?;
+    let operation = record_operation(
+        state,
+        &mut *tx,
+        r,
+        "delete",
+        &state.clock.now_text(),
+        Default::default(),
+    )
+    .await?;
     Ok(Some((row, operation)))
 }
 
@@ -559,9 +580,34 @@ async fn power_in(
 ) -> Result<PowerOutcome, OpError> {
     let mut row = require(&mut *tx, r).await?;
     let now = state.clock.now_text();
+    let mut ending = store::operations::Ending::default();
     match r.kind {
         ComputeKind::VirtualMachine => {
-            row.power_state = action.vm_outcome().as_str().to_string();
+            let here = ResourceId::resource(
+                r.subscription,
+                &row.resource_group,
+                r.kind.resource_type(),
+                &row.name,
+            );
+            let stopped = PowerState::parse(&row.power_state) != PowerState::Running;
+            let refused = (action == PowerAction::Start && stopped)
+                .then(|| check_start(&row.identity_type, &row.identity_written_at, &here))
+                .and_then(Result::err);
+            match refused {
+                Some(stale) => {
+                    tracing::info!(rule = "R14", written_at = %stale.written_at, "start refused");
+                    let error = stale.arm_error();
+                    row.last_error = Some(Json(error.clone()));
+                    ending.error = Some(error);
+                }
+                None => {
+                    if action == PowerAction::Start && stopped {
+                        row.boots += 1;
+                    }
+                    row.power_state = action.vm_outcome().as_str().to_string();
+                    row.last_error = None;
+                }
+            }
         }
         ComputeKind::ContainerGroup => {
             let target = action.container_group_outcome();
@@ -574,35 +620,13 @@ async fn power_in(
             row.power_state = target.to_string();
         }
     }
+    if action == PowerAction::Restart {
+        row.boots += 1;
+    }
     store::compute::upsert(&mut *tx, &row).await?;
-    let operation = record_operation(state, &mut *tx, r, action.as_str(), &now).await?;
+    let operation = record_operation(state, &mut *tx, r, action.as_str(), &now, ending).await?;
     Ok(PowerOutcome::Started {
         operation,
         row: Box::new(row),
     })
-}
-
-/// A poll of a provider's operation status: the first reports it running, later ones done.
-/// Returns the poll's answer, when the operation started and when it ended.
-pub async fn poll(
-    state: &AppState,
-    sub: SubscriptionId,
-    operation: &str,
-) -> Result<(Poll, String, Option<String>), OpError> {
-    let (sub, op, now) = (
-        sub.to_string(),
-        operation.to_string(),
-        state.clock.now_text(),
-    );
-    let polled = state
-        .store
-        .write(move |tx| {
-            Box::pin(async move { store::operations::record_poll(tx, &sub, &op, &now).await })
-        })
-        .await?;
-    match polled {
-        None => Err(OpError::OperationNotFound(operation.to_string())),
-        Some((0, started, _)) => Ok((Poll::Running, started, None)),
-        Some((_, started, ended)) => Ok((Poll::Succeeded, started, ended)),
-    }
 }

@@ -49,8 +49,8 @@ pub async fn list_tenants(state: &AppState) -> Result<Vec<TenantRow>, OpError> {
     Ok(store::tenants::list(&mut *state.store.read().await?).await?)
 }
 
-/// Creates a subscription trusting `tenant`, or changes the name and tenant of an existing one.
-/// Changing the tenant is a directory transfer: existing principals stay where they are.
+/// Creates a subscription trusting `tenant`, or renames an existing one. Changing the tenant
+/// of an existing one is `transfer_subscription`, the one way to do it.
 #[tracing::instrument(skip_all, fields(subscription = %id, tenant = %tenant))]
 pub async fn put_subscription(
     state: &AppState,
@@ -81,6 +81,15 @@ async fn put_subscription_in(
         return Err(OpError::TenantNotFound(tenant.to_string()));
     }
     let existing = store::subscriptions::get(&mut *tx, &id.to_string()).await?;
+    if let Some(e) = existing
+        .as_ref()
+        .filter(|e| !e.tenant_id.eq_ignore_ascii_case(&tenant.to_string()))
+    {
+        return Err(OpError::TenantChangeIsATransfer {
+            subscription: id.to_string(),
+            tenant: e.tenant_id.clone(),
+        });
+    }
     let written = if existing.is_some() {
         Written::Updated
     } else {
@@ -99,6 +108,39 @@ async fn put_subscription_in(
         Written::Updated => store::subscriptions::update(&mut *tx, &sub).await?,
     }
     Ok((sub, written))
+}
+
+/// R11: transfers a subscription to another tenant, as Azure does: the subscription trusts the
+/// new tenant from now on, and nothing else changes. Its identities keep their principals (and
+/// `tenantId`) in the old tenant, so none of them can have tokens until recreated.
+#[tracing::instrument(skip_all, fields(subscription = %id, tenant = %target))]
+pub async fn transfer_subscription(
+    state: &AppState,
+    id: SubscriptionId,
+    target: TenantId,
+) -> Result<SubscriptionRow, OpError> {
+    state
+        .store
+        .write(move |tx| {
+            Box::pin(async move {
+                let mut sub = store::subscriptions::get(&mut *tx, &id.to_string())
+                    .await?
+                    .ok_or_else(|| OpError::SubscriptionNotFound(id.to_string()))?;
+                if store::tenants::get(&mut *tx, &target.to_string())
+                    .await?
+                    .is_none()
+                {
+                    return Err(OpError::TenantNotFound(target.to_string()));
+                }
+                sub.tenant_id = target.to_string();
+                store::subscriptions::update(&mut *tx, &sub).await?;
+                // Role assignments in the subscription go with a transfer (R11); they belong
+                // here, in this transaction, once RBAC stores them.
+                tracing::info!(rule = "R11", "subscription transferred");
+                Ok(sub)
+            })
+        })
+        .await
 }
 
 pub async fn get_subscription(

@@ -5,6 +5,7 @@ pub mod bootstrap;
 pub mod compute;
 pub mod directory;
 pub mod identities;
+pub mod moves;
 pub mod resource_groups;
 pub mod resources;
 pub mod rules;
@@ -36,6 +37,11 @@ pub enum OpError {
     TenantNotFound(String),
     #[error("A tenant with id '{0}' already exists.")]
     TenantExists(String),
+    #[error("The subscription '{subscription}' trusts tenant '{tenant}'. Moving it to another tenant is a transfer: POST /simulator/subscriptions/{subscription}/transfer with {{\"targetTenantId\": \"...\"}}.")]
+    TenantChangeIsATransfer {
+        subscription: String,
+        tenant: String,
+    },
     #[error("The operation '{0}' could not be found.")]
     OperationNotFound(String),
     /// An identity request the rules refuse (type, user-assigned ids).
@@ -52,6 +58,27 @@ pub enum OpError {
     RuleNotFound(String),
     #[error("The condition specified using HTTP conditional header(s) is not met.")]
     PreconditionFailed,
+    /// A move request ARM refuses before looking anything up.
+    #[error("{0}")]
+    MoveRequest(#[from] crate::domain::moves::MoveRequestError),
+    #[error("The resource '{id}' to move was not found in resource group '{group}'. List only resources that are in the source group.")]
+    MoveResourceNotFound { id: String, group: String },
+    #[error("The target resource group '{0}' could not be found. Create it first, or name an existing group in 'targetResourceGroup'.")]
+    MoveTargetNotFound(String),
+    #[error("The client has permission to move resources out of '{from}', however the current tenant '{tenant}' is not authorized to access linked subscription '{target}'. Resources move only between subscriptions of one tenant.")]
+    MoveAcrossTenants {
+        from: String,
+        tenant: String,
+        target: String,
+    },
+    #[error("The target resource group already holds '{0}'. Delete or rename the resource there, or move to another group.")]
+    MoveTargetTaken(String),
+    #[error("The scope '{scope}' cannot perform write operation because a move of resources (operation '{operation}') holds it until {until}. Wait until the move is done and try again.")]
+    ScopeLocked {
+        scope: String,
+        operation: String,
+        until: String,
+    },
     #[error("database error")]
     Internal(#[from] sqlx::Error),
     /// Stored state that breaks one of mi-sim's own invariants (a tenant id that is not a

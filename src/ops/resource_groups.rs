@@ -202,37 +202,64 @@ pub async fn delete(
                 require_group(&mut *tx, sub, &name).await?;
                 let s = sub.to_string();
                 store::resource_groups::delete_cascade(&mut *tx, &s, &name.key()).await?;
-                store::operations::insert(&mut *tx, &op, &s, "ResourceGroupDeletion", &now).await?;
+                store::operations::insert(
+                    &mut *tx,
+                    &op,
+                    &s,
+                    "ResourceGroupDeletion",
+                    &now,
+                    Default::default(),
+                )
+                .await?;
                 Ok::<_, OpError>(op)
             })
         })
         .await
 }
 
-/// What a poll of an ARM operation learns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a poll of an operation learns.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Poll {
     Running,
     Succeeded,
+    /// Done, with ARM's error object.
+    Failed(serde_json::Value),
 }
 
-/// A poll of `/subscriptions/{s}/operationresults/{id}`: the first reports the operation as
-/// still running, later ones its result, so clients walk ARM's 202-then-200 path.
+/// A poll of an operation, ARM's (`/subscriptions/{s}/operationresults/{id}`) or a
+/// provider's: the operation's kind, its state, when it started and when it ended.
+#[derive(Debug, Clone)]
+pub struct Polled {
+    pub kind: String,
+    pub poll: Poll,
+    pub started: String,
+    pub ended: Option<String>,
+}
+
+/// Records a poll. The first reports the operation running, later ones its result (once a
+/// move's time is up), so clients walk ARM's 202-then-result path.
 pub async fn poll_operation(
     state: &AppState,
     sub: SubscriptionId,
     id: &str,
-) -> Result<Poll, OpError> {
-    let (s, op, now) = (sub.to_string(), id.to_uppercase(), state.clock.now_text());
-    let earlier = state
+) -> Result<Polled, OpError> {
+    let (s, op, now) = (sub.to_string(), id.to_string(), state.clock.now_text());
+    let polled = state
         .store
         .write(move |tx| {
             Box::pin(async move { store::operations::record_poll(tx, &s, &op, &now).await })
         })
-        .await?;
-    match earlier {
-        None => Err(OpError::OperationNotFound(id.to_string())),
-        Some((0, ..)) => Ok(Poll::Running),
-        Some(_) => Ok(Poll::Succeeded),
-    }
+        .await?
+        .ok_or_else(|| OpError::OperationNotFound(id.to_string()))?;
+    let poll = match (&polled.ended_at, polled.error) {
+        (None, _) => Poll::Running,
+        (Some(_), Some(Json(error))) => Poll::Failed(error),
+        (Some(_), None) => Poll::Succeeded,
+    };
+    Ok(Polled {
+        kind: polled.kind,
+        poll,
+        started: polled.created_at,
+        ended: polled.ended_at,
+    })
 }

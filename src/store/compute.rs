@@ -38,12 +38,19 @@ pub struct ComputeRow {
     pub modified_by_type: String,
     /// The model version the etag is made from (`domain::compute::etag`).
     pub version: i64,
+    /// R14: the id (key form) the identity reference was last written at; a move leaves it.
+    pub identity_written_at: String,
+    /// How many times the VM has started (R18's DNS failure lasts until the next one).
+    pub boots: i64,
+    /// The error (ARM's `{code, message}`) of the last operation that failed, if the resource
+    /// has not been written or started since.
+    pub last_error: Option<Json<Value>>,
 }
 
 const COLUMNS: &str = "c.subscription_id, g.name as resource_group, c.resource_type, c.name, c.location, c.tags,
     c.instance_id, c.properties, c.extra, c.power_state, c.restart_count, c.events, c.identity_type,
     c.system_principal_id, c.system_client_id, c.system_tenant_id, c.user_assigned, c.identity_header, c.created_at, c.created_by, c.created_by_type,
-    c.modified_at, c.modified_by, c.modified_by_type, c.version";
+    c.modified_at, c.modified_by, c.modified_by_type, c.version, c.identity_written_at, c.boots, c.last_error";
 
 /// Everything a PUT needs to decide, in one statement: the tenant the subscription trusts,
 /// the group's display name, and the resource if it exists. `None`: no subscription.
@@ -140,8 +147,10 @@ pub async fn upsert(conn: &mut SqliteConnection, c: &ComputeRow) -> Result<(), s
         "insert into compute_resources (subscription_id, resource_group_key, resource_type, name, name_key, location,
              tags, instance_id, properties, extra, power_state, restart_count, events, identity_type,
              system_principal_id, system_tenant_id, user_assigned, created_at, created_by, created_by_type,
-             modified_at, modified_by, modified_by_type, system_client_id, identity_header, version)
-         values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)
+             modified_at, modified_by, modified_by_type, system_client_id, identity_header, version,
+             identity_written_at, boots, last_error)
+         values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26,
+             ?27, ?28, ?29)
          on conflict (subscription_id, resource_group_key, resource_type, name_key) do update set
              tags = excluded.tags, properties = excluded.properties, extra = excluded.extra,
              power_state = excluded.power_state, restart_count = excluded.restart_count, events = excluded.events,
@@ -149,7 +158,9 @@ pub async fn upsert(conn: &mut SqliteConnection, c: &ComputeRow) -> Result<(), s
              system_client_id = excluded.system_client_id,
              system_tenant_id = excluded.system_tenant_id, user_assigned = excluded.user_assigned,
              modified_at = excluded.modified_at, modified_by = excluded.modified_by,
-             modified_by_type = excluded.modified_by_type, version = excluded.version",
+             modified_by_type = excluded.modified_by_type, version = excluded.version,
+             identity_written_at = excluded.identity_written_at, boots = excluded.boots,
+             last_error = excluded.last_error",
     )
     .bind(&c.subscription_id)
     .bind(name_key(&c.resource_group))
@@ -177,6 +188,9 @@ pub async fn upsert(conn: &mut SqliteConnection, c: &ComputeRow) -> Result<(), s
     .bind(&c.system_client_id)
     .bind(&c.identity_header)
     .bind(c.version)
+    .bind(&c.identity_written_at)
+    .bind(c.boots)
+    .bind(&c.last_error)
     .execute(conn)
     .await?;
     Ok(())

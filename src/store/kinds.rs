@@ -13,9 +13,9 @@ pub struct StoredKind {
     /// The table its rows live in (several kinds may share one).
     pub table: &'static str,
     /// Picks this kind's rows in that table.
-    selector: &'static str,
+    pub(crate) selector: &'static str,
     /// The column naming the principal that is deleted with the resource.
-    principal: &'static str,
+    pub(crate) principal: &'static str,
     /// The generic-list columns after (subscription, group key, type, type key): name, name
     /// key, location, tags, identity type, system principal, system tenant, user-assigned refs.
     list_columns: &'static str,

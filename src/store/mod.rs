@@ -7,6 +7,7 @@ pub mod identities;
 pub mod instances;
 pub mod key_material;
 pub mod kinds;
+pub mod moves;
 pub mod operations;
 pub mod principals;
 pub mod resource_groups;
@@ -58,7 +59,9 @@ impl Store {
 /// Empties every table but the key material: back to a fresh database, before bootstrap.
 pub async fn clear_state(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
     let mut sql = String::from(
-        "delete from operations; delete from rule_switches; delete from applications;",
+        "delete from operations; delete from rule_switches; delete from applications;
+         delete from group_locks; delete from faults; delete from simulator_settings;
+         delete from vm_extensions;",
     );
     for table in kinds::tables() {
         sql.push_str(&format!(" delete from {table};"));

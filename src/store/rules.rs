@@ -19,3 +19,27 @@ pub async fn set(conn: &mut SqliteConnection, id: &str, enabled: bool) -> Result
     .await?;
     Ok(())
 }
+
+/// A simulator setting the user changed (`simulator_settings`), if any.
+pub async fn setting(conn: &mut SqliteConnection, name: &str) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("select value from simulator_settings where name = ?1")
+        .bind(name)
+        .fetch_optional(conn)
+        .await
+}
+
+pub async fn set_setting(
+    conn: &mut SqliteConnection,
+    name: &str,
+    value: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into simulator_settings (name, value) values (?1, ?2)
+         on conflict (name) do update set value = excluded.value",
+    )
+    .bind(name)
+    .bind(value)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

@@ -229,7 +229,8 @@ impl TestApp {
         .await
     }
 
-    /// Polls an `Azure-AsyncOperation` URL until it says `Succeeded`; returns every status seen.
+    /// Polls an `Azure-AsyncOperation` URL until it ends (`Succeeded` or `Failed`); returns
+    /// every status seen.
     pub async fn poll_async(&self, url: &str) -> Vec<String> {
         let mut seen = Vec::new();
         for _ in 0..5 {
@@ -237,7 +238,7 @@ impl TestApp {
             assert_eq!(r.status, StatusCode::OK, "{}", r.body);
             let status = r.body["status"].as_str().unwrap_or("").to_string();
             seen.push(status.clone());
-            if status == "Succeeded" {
+            if status == "Succeeded" || status == "Failed" {
                 break;
             }
         }
@@ -286,16 +287,63 @@ impl TestApp {
         r.body["tenantId"].as_str().expect("tenantId").to_string()
     }
 
-    /// Points the default subscription at another tenant.
-    pub async fn move_subscription_to(&self, tenant: &str) {
+    /// Transfers the default subscription to another tenant (R11).
+    pub async fn transfer_subscription_to(&self, tenant: &str) {
         let r = self
             .call(
-                Method::PUT,
-                &format!("/simulator/subscriptions/{}", self.sub),
-                Some(json!({"tenantId": tenant})),
+                Method::POST,
+                &format!("/simulator/subscriptions/{}/transfer", self.sub),
+                Some(json!({"targetTenantId": tenant})),
             )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.body["tenantId"], tenant);
+    }
+
+    /// Starts a move (or its validation, `action` = "validateMoveResources") out of `rg`.
+    pub async fn start_move(&self, rg: &str, action: &str, body: Value) -> Resp {
+        self.call(
+            Method::POST,
+            &format!(
+                "/subscriptions/{}/resourceGroups/{rg}/{action}?api-version={RG_API}",
+                self.sub
+            ),
+            Some(body),
+        )
+        .await
+    }
+
+    /// Moves resources out of `rg` into `target` (a group id) and polls the move to its end:
+    /// the statuses of the polls (202s, then 204).
+    pub async fn move_resources(&self, rg: &str, ids: &[String], target: &str) -> Vec<u16> {
+        let r = self
+            .start_move(
+                rg,
+                "moveResources",
+                json!({"resources": ids, "targetResourceGroup": target}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+        self.poll_location(r.header("location").expect("Location"))
+            .await
+    }
+
+    /// Polls a `Location` URL while it answers 202 (at most 5 times); the statuses seen.
+    pub async fn poll_location(&self, url: &str) -> Vec<u16> {
+        let mut seen = Vec::new();
+        for _ in 0..5 {
+            let r = self.call(Method::GET, url, None).await;
+            seen.push(r.status.as_u16());
+            if r.status != StatusCode::ACCEPTED {
+                break;
+            }
+        }
+        seen
+    }
+
+    /// The id of a group of the default subscription.
+    pub fn group_id(&self, rg: &str) -> String {
+        format!("/subscriptions/{}/resourceGroups/{rg}", self.sub)
     }
 }
 

@@ -305,7 +305,7 @@ async fn r4_user_assigned_identity_gets_a_principal_in_the_tenant_its_subscripti
     app.put_group("rg1").await;
     let before = app.put_identity("rg1", "before-move").await.body;
     let other = app.create_tenant().await;
-    app.move_subscription_to(&other).await;
+    app.transfer_subscription_to(&other).await;
     let after = app.put_identity("rg1", "after-move").await.body;
 
     assert_eq!(before["properties"]["tenantId"], app.tenant);

@@ -400,7 +400,7 @@ async fn r11_after_a_subscription_transfer_both_identity_kinds_are_refused() {
     let (_, instance) = vm(&app, "vm1", json!({"type": "SystemAssigned, UserAssigned", "userAssignedIdentities": {app.identity_id("rg1", "id-a"): {}}})).await;
     let other = app.create_tenant().await;
 
-    app.move_subscription_to(&other).await;
+    app.transfer_subscription_to(&other).await;
 
     let system = imds(&app, &instance, "api-version=2018-02-01&resource=x").await;
     let user = imds(

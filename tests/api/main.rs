@@ -10,6 +10,7 @@ mod generic_resources;
 mod helpers;
 mod identities;
 mod imds;
+mod moves;
 mod persistence;
 mod reliability;
 mod resource_groups;

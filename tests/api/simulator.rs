@@ -62,7 +62,7 @@ async fn simulator_bad_tenant_requests_get_errors_and_change_nothing() {
 }
 
 #[tokio::test]
-async fn simulator_put_subscription_creates_then_moves_it_between_tenants() {
+async fn simulator_put_subscription_creates_and_transfer_moves_it_between_tenants() {
     let app = spawn_app().await;
     let t2 = app.create_tenant().await;
     let path = "/simulator/subscriptions/44444444-4444-4444-8444-444444444444";
@@ -75,10 +75,30 @@ async fn simulator_put_subscription_creates_then_moves_it_between_tenants() {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     assert_eq!(r.body["displayName"], "Dev");
-    let r = app
+    // A PUT naming another tenant is not a second way to transfer: it points at the one way.
+    let refused = app
         .call(Method::PUT, path, Some(json!({"tenantId": t2})))
         .await;
-    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        (refused.status, refused.code()),
+        (StatusCode::CONFLICT, "UseSubscriptionTransfer")
+    );
+    assert!(
+        refused.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("{path}/transfer")),
+        "{}",
+        refused.body
+    );
+    let r = app
+        .call(
+            Method::POST,
+            &format!("{path}/transfer"),
+            Some(json!({"targetTenantId": t2})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.body["tenantId"], t2);
     assert_eq!(
         r.body["displayName"], "Dev",
@@ -95,9 +115,9 @@ async fn simulator_put_subscription_creates_then_moves_it_between_tenants() {
 
     let unknown = app
         .call(
-            Method::PUT,
-            path,
-            Some(json!({"tenantId": "55555555-5555-4555-8555-555555555555"})),
+            Method::POST,
+            &format!("{path}/transfer"),
+            Some(json!({"targetTenantId": "55555555-5555-4555-8555-555555555555"})),
         )
         .await;
     assert_eq!(
@@ -142,7 +162,7 @@ async fn simulator_reset_returns_to_the_bootstrapped_state_and_keeps_the_ca() {
     let other = app.create_tenant().await;
     app.put_group("rg1").await;
     app.put_identity("rg1", "id1").await;
-    app.move_subscription_to(&other).await;
+    app.transfer_subscription_to(&other).await;
 
     let r = app.call(Method::POST, "/simulator/reset", None).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);

@@ -162,7 +162,7 @@ async fn r1_enabling_the_system_identity_creates_a_principal_in_the_tenant_the_s
 
     // At that moment: after the subscription trusts another tenant, a new VM's principal lives there.
     let other = app.create_tenant().await;
-    app.move_subscription_to(&other).await;
+    app.transfer_subscription_to(&other).await;
     let vm2 = app
         .put_vm("rg1", "vm2", Some(json!({"type": "SystemAssigned"})))
         .await;

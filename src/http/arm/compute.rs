@@ -103,12 +103,22 @@ fn instance_view(row: &ComputeRow) -> Value {
         .and_then(|o| o.get("computerName"))
         .cloned()
         .unwrap_or_else(|| Value::String(row.name.clone()));
+    // The last failed operation (R14's refused start) shows as Compute shows a failure.
+    let provisioning = match &row.last_error {
+        Some(error) => json!({
+            "code": format!("ProvisioningState/failed/{}", error.0["code"].as_str().unwrap_or("Failed")),
+            "level": "Error",
+            "displayStatus": "Provisioning failed",
+            "message": error.0["message"],
+            "time": row.modified_at,
+        }),
+        None => {
+            json!({"code": "ProvisioningState/succeeded", "level": "Info", "displayStatus": "Provisioning succeeded", "time": row.modified_at})
+        }
+    };
     json!({
         "computerName": computer_name,
-        "statuses": [
-            {"code": "ProvisioningState/succeeded", "level": "Info", "displayStatus": "Provisioning succeeded", "time": row.modified_at},
-            {"code": code, "level": "Info", "displayStatus": display},
-        ],
+        "statuses": [provisioning, {"code": code, "level": "Info", "displayStatus": display}],
     })
 }
 
@@ -121,6 +131,11 @@ impl VirtualMachine {
         let identity = identity_view(&row);
         let mut properties = row.properties.0.clone();
         properties.insert("vmId".into(), row.instance_id.clone().into());
+        let state = if row.last_error.is_some() && state == "Succeeded" {
+            "Failed"
+        } else {
+            state
+        };
         properties.insert("provisioningState".into(), state.into());
         if vm_has_time_created(api_version) {
             properties.insert("timeCreated".into(), row.created_at.clone().into());

@@ -5,12 +5,12 @@ use crate::domain::SubscriptionId;
 use crate::http::error::ArmError;
 use crate::http::extract::{base_url, query_param};
 use crate::http::json;
-use crate::ops::compute as ops;
-use crate::ops::resource_groups::Poll;
+use crate::ops::resource_groups::{poll_operation, Poll};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
 /// The URL of an operation of a provider, on the host the client used.
@@ -71,41 +71,52 @@ pub struct OperationPath {
 #[serde(rename_all = "camelCase")]
 pub struct OperationStatus {
     name: String,
-    /// `InProgress`, then `Succeeded`.
+    /// `InProgress`, then `Succeeded` or `Failed`.
     status: &'static str,
     start_time: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     end_time: Option<String>,
+    /// ARM's `{code, message}` when the operation failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    error: Option<serde_json::Value>,
 }
 
-/// Answers a poll of an operation: with `monitor=true` (the `Location` URL) 202 while it runs
-/// and then 200; otherwise 200 with the status body, `InProgress` on the first poll.
+/// Answers a poll of an operation: with `monitor=true` (the `Location` URL) 202 while it runs,
+/// then 200 (or the error, as the synchronous call would have answered it); otherwise 200
+/// with the status body, `InProgress` on the first poll.
 pub async fn operation_status(
     state: &AppState,
     req: &HttpRequest,
     path: &OperationPath,
 ) -> Result<HttpResponse, ArmError> {
     let sub = SubscriptionId::parse(&path.subscription_id)?;
-    let (poll, started, ended) = ops::poll(state, sub, &path.operation_id).await?;
+    let polled = poll_operation(state, sub, &path.operation_id).await?;
     let monitor = query_param(req.query_string(), "monitor").is_some_and(|m| m == "true");
-    Ok(match (monitor, poll) {
+    Ok(match (monitor, polled.poll) {
         (true, Poll::Running) => HttpResponse::Accepted()
             .insert_header(("Location", req.uri().to_string()))
             .insert_header(("Retry-After", "1"))
             .finish(),
         (true, Poll::Succeeded) => HttpResponse::Ok().finish(),
+        (true, Poll::Failed(error)) => json(StatusCode::CONFLICT, &json!({ "error": error })),
         (false, poll) => {
-            let done = poll == Poll::Succeeded;
+            let (status, error) = match poll {
+                Poll::Running => ("InProgress", None),
+                Poll::Succeeded => ("Succeeded", None),
+                Poll::Failed(e) => ("Failed", Some(e)),
+            };
             let mut res = json(
                 StatusCode::OK,
                 &OperationStatus {
                     name: path.operation_id.clone(),
-                    status: if done { "Succeeded" } else { "InProgress" },
-                    start_time: started,
-                    end_time: ended,
+                    status,
+                    start_time: polled.started,
+                    end_time: polled.ended,
+                    error,
                 },
             );
-            if !done {
+            if status == "InProgress" {
                 res.headers_mut().insert(
                     actix_web::http::header::RETRY_AFTER,
                     actix_web::http::header::HeaderValue::from_static("1"),

@@ -5,5 +5,6 @@ pub mod generic;
 pub mod identity;
 pub mod lro;
 pub mod managed_identity;
+pub mod moves;
 pub mod resources;
 pub mod subscriptions;

@@ -9,6 +9,7 @@ use crate::http::extract::{
     base_url, next_link, ApiVersion, ApiVersionParam, ListQuery, Resources, SubscriptionPath,
 };
 use crate::http::json;
+use crate::ops::moves::MoveMode;
 use crate::ops::resource_groups::{self as ops, GroupSpec, Poll};
 use crate::ops::Written;
 use crate::state::AppState;
@@ -215,7 +216,12 @@ pub async fn resource_groups_delete(
 }
 
 /// 202 with the `Location` of an ARM operation result, built on the host the client used.
-fn accepted(req: &HttpRequest, sub: SubscriptionId, op: &str, version: &str) -> HttpResponse {
+pub(crate) fn accepted(
+    req: &HttpRequest,
+    sub: SubscriptionId,
+    op: &str,
+    version: &str,
+) -> HttpResponse {
     let location = format!(
         "{}/subscriptions/{sub}/operationresults/{op}?api-version={version}",
         base_url(req)
@@ -236,11 +242,13 @@ pub struct OperationPath {
     operation_id: String,
 }
 
-/// Poll a long-running ARM operation: 202 while it runs (the first poll), then 200.
+/// Poll a long-running ARM operation: 202 while it runs (the first poll, and a move until its
+/// time is up), then 200 (a group delete) or 204 (a move, a move validation).
 #[utoipa::path(
     tag = "Resources", operation_id = "OperationResults_Get",
     params(OperationPath, ApiVersionParam),
     responses((status = 200, description = "Done"), (status = 202, description = "Still running; poll again"),
+              (status = 204, description = "A move or move validation is done"),
               (status = "default", body = ArmErrorResponse))
 )]
 #[get("/subscriptions/{subscriptionId}/operationresults/{operationId}")]
@@ -251,12 +259,16 @@ pub async fn operation_results_get(
     version: Versions,
 ) -> Result<HttpResponse, ArmError> {
     let sub = SubscriptionId::parse(&path.subscription_id)?;
-    Ok(
-        match ops::poll_operation(&state, sub, &path.operation_id).await? {
-            Poll::Running => accepted(&req, sub, &path.operation_id, version.version),
-            Poll::Succeeded => HttpResponse::Ok().finish(),
-        },
-    )
+    let polled = ops::poll_operation(&state, sub, &path.operation_id).await?;
+    let is_move = [MoveMode::Move, MoveMode::Validate]
+        .iter()
+        .any(|m| m.kind() == polled.kind);
+    Ok(match polled.poll {
+        Poll::Running => accepted(&req, sub, &path.operation_id, version.version),
+        Poll::Succeeded if is_move => HttpResponse::NoContent().finish(),
+        Poll::Succeeded => HttpResponse::Ok().finish(),
+        Poll::Failed(error) => json(StatusCode::CONFLICT, &serde_json::json!({ "error": error })),
+    })
 }
 
 /// List the resource groups of a subscription, `$top` per page, following `nextLink`.

@@ -112,8 +112,8 @@ pub struct PutSubscription {
     display_name: Option<String>,
 }
 
-/// Create a subscription (201), or change its name and the tenant it trusts (200). Identities
-/// already in it keep their principals in the tenant they were created in.
+/// Create a subscription (201), or rename it (200). Its tenant changes only by a transfer
+/// (`POST .../transfer`); a PUT naming another tenant is refused with 409.
 #[utoipa::path(
     tag = "Simulator", operation_id = "Simulator_PutSubscription", params(SubscriptionPath), request_body = PutSubscription,
     responses((status = 200, body = SimSubscription), (status = 201, body = SimSubscription), (status = "default", body = ArmErrorResponse))
@@ -135,6 +135,37 @@ pub async fn put_subscription(
         StatusCode::OK
     };
     Ok(json(status, &SimSubscription::from(sub)))
+}
+
+/// Where a subscription is transferred to.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TransferSubscription {
+    /// An existing tenant (see `POST /simulator/tenants`).
+    target_tenant_id: String,
+}
+
+/// R11: transfer a subscription to another tenant, as Azure does it. Synchronous (200): when
+/// the answer comes, the subscription trusts the target tenant. Nothing about its identities
+/// changes: each keeps its `principalId` and `tenantId` and can no longer get tokens; the
+/// remedies are to turn a system identity off and on, and to delete, recreate and re-attach a
+/// user-assigned one.
+#[utoipa::path(
+    tag = "Simulator", operation_id = "Simulator_TransferSubscription", params(SubscriptionPath),
+    request_body = TransferSubscription,
+    responses((status = 200, body = SimSubscription), (status = "default", body = ArmErrorResponse))
+)]
+#[post("/subscriptions/{subscriptionId}/transfer")]
+pub async fn transfer_subscription(
+    state: web::Data<AppState>,
+    path: web::Path<SubscriptionPath>,
+    body: web::Json<TransferSubscription>,
+) -> Result<HttpResponse, ArmError> {
+    let id = SubscriptionId::parse(&path.subscription_id)?;
+    let tenant = TenantId::parse(&body.target_tenant_id)
+        .map_err(|e| ArmError::from(e).with_target("targetTenantId"))?;
+    let sub = ops::transfer_subscription(&state, id, tenant).await?;
+    Ok(json(StatusCode::OK, &SimSubscription::from(sub)))
 }
 
 /// A service principal in a tenant.

@@ -1,11 +1,12 @@
 //! The simulator's own control API, under `/simulator`: what Azure has no API for (make a
-//! tenant, move a subscription to another tenant, see the principals of a tenant, reset).
+//! tenant, transfer a subscription to another tenant, see the principals of a tenant, reset).
 mod applications;
 mod caller;
 mod clock;
 mod directory;
 mod instances;
 mod rules;
+mod settings;
 
 use crate::http::error::{ArmError, ArmErrorResponse};
 use crate::ops::bootstrap;
@@ -17,6 +18,7 @@ use clock::*;
 use directory::*;
 use instances::*;
 use rules::*;
+use settings::*;
 
 /// Back to the bootstrapped state: the default tenant and subscription, nothing else; the CA
 /// and certificates are kept. Fast enough to call before every test.
@@ -37,6 +39,9 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(create_tenant)
         .service(list_tenants)
         .service(put_subscription)
+        .service(transfer_subscription)
+        .service(get_settings)
+        .service(update_settings)
         .service(list_service_principals)
         .service(list_rules)
         .service(update_rule)
