@@ -12,9 +12,10 @@ alter table compute_resources add column boots integer not null default 1;
 alter table compute_resources add column last_error text;
 
 -- An operation that failed carries ARM's error object; one that takes time (a move) is done
--- once the clock passes done_at.
+-- once the clock passes done_at; one with an answer (a template export) keeps it in result.
 alter table operations add column error text;
 alter table operations add column done_at text;
+alter table operations add column result text;
 
 -- Groups an operation locks for writes and deletes until its done_at (a move locks its source
 -- and its target group, as ARM does).

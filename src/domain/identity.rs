@@ -183,6 +183,8 @@ pub enum Write {
 pub const MAX_ASSIGNED_PER_REQUEST: usize = 150;
 /// R7: the most user-assigned identities one VM can hold (IMDS serves up to 1000).
 pub const MAX_ASSIGNED_PER_VM: usize = 1000;
+/// R7: the most a VM with the legacy managed-identity extension can hold (R18).
+pub const MAX_ASSIGNED_WITH_EXTENSION: usize = 32;
 
 /// Why an identity request cannot be carried out; the messages are Azure's where known.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -200,9 +202,9 @@ pub enum IdentityViolation {
     /// More than 150 identities in one request.
     #[error("User Assigned Identities Number '{0}' Assign exceed limit '150' in one request.")]
     TooManyInRequest(usize),
-    /// R7: more than 1000 identities on one VM.
-    #[error("User Assigned Identities Number '{0}' exceed the limit of '1000' user-assigned identities per virtual machine (R7).")]
-    TooManyOnResource(usize),
+    /// R7: more than 1000 identities on one VM (32 with the legacy extension).
+    #[error("User Assigned Identities Number '{count}' exceed the limit of '{limit}' user-assigned identities per virtual machine{} (R7).", if *.limit == MAX_ASSIGNED_WITH_EXTENSION { " with the ManagedIdentityExtension" } else { "" })]
+    TooManyOnResource { count: usize, limit: usize },
 }
 
 /// What applying an identity request does: the identity afterwards, the ids that must name
@@ -230,6 +232,7 @@ pub fn plan_identity(
     current: &ResourceIdentity,
     request: &IdentityRequest,
     write: Write,
+    limit: usize,
 ) -> Result<IdentityChange, IdentityViolation> {
     let named: Vec<&(String, bool)> = request.user_assigned.iter().collect();
     if !request.kind.has_user() && named.iter().any(|(_, assign)| *assign) {
@@ -274,8 +277,11 @@ pub fn plan_identity(
             request.kind.as_str(),
         ));
     }
-    if total > MAX_ASSIGNED_PER_VM {
-        return Err(IdentityViolation::TooManyOnResource(total));
+    if total > limit {
+        return Err(IdentityViolation::TooManyOnResource {
+            count: total,
+            limit,
+        });
     }
     let wants_system = request.kind.has_system();
     Ok(IdentityChange {
@@ -367,6 +373,7 @@ mod tests {
             &ResourceIdentity::none(),
             &request("SystemAssigned", &[]),
             Write::Put,
+            MAX_ASSIGNED_PER_VM,
         )
         .unwrap();
         assert!(plan.create_system);
@@ -381,11 +388,23 @@ mod tests {
             system: Some((p, tenant())),
             user_assigned: vec![reference("a")],
         };
-        let plan = plan_identity(&current, &request("UserAssigned", &[]), Write::Patch).unwrap();
+        let plan = plan_identity(
+            &current,
+            &request("UserAssigned", &[]),
+            Write::Patch,
+            MAX_ASSIGNED_PER_VM,
+        )
+        .unwrap();
         assert_eq!(plan.delete_system, Some(p));
         assert_eq!(plan.kept, vec![reference("a")]);
         assert_eq!(plan.kind, IdentityType::UserAssigned);
-        let none = plan_identity(&current, &request("None", &[]), Write::Patch).unwrap();
+        let none = plan_identity(
+            &current,
+            &request("None", &[]),
+            Write::Patch,
+            MAX_ASSIGNED_PER_VM,
+        )
+        .unwrap();
         assert_eq!((none.kind, none.kept.len()), (IdentityType::None, 0));
     }
 
@@ -400,6 +419,7 @@ mod tests {
             &current,
             &request("UserAssigned", &[("B", false), ("c", true)]),
             Write::Patch,
+            MAX_ASSIGNED_PER_VM,
         )
         .unwrap();
         assert_eq!(plan.kept, vec![reference("a")]);
@@ -408,6 +428,7 @@ mod tests {
             &current,
             &request("UserAssigned", &[("c", true)]),
             Write::Put,
+            MAX_ASSIGNED_PER_VM,
         )
         .unwrap();
         assert!(put.kept.is_empty(), "PUT replaces the map");
@@ -422,7 +443,13 @@ mod tests {
             kind: IdentityType::UserAssigned,
             user_assigned: many,
         };
-        let err = plan_identity(&ResourceIdentity::none(), &req, Write::Patch).unwrap_err();
+        let err = plan_identity(
+            &ResourceIdentity::none(),
+            &req,
+            Write::Patch,
+            MAX_ASSIGNED_PER_VM,
+        )
+        .unwrap_err();
         assert_eq!(err, IdentityViolation::TooManyInRequest(151));
         let current = ResourceIdentity {
             kind: IdentityType::UserAssigned,
@@ -435,9 +462,16 @@ mod tests {
             &current,
             &request("UserAssigned", &[("new", true)]),
             Write::Patch,
+            MAX_ASSIGNED_PER_VM,
         )
         .unwrap_err();
-        assert_eq!(err, IdentityViolation::TooManyOnResource(1001));
+        assert_eq!(
+            err,
+            IdentityViolation::TooManyOnResource {
+                count: 1001,
+                limit: MAX_ASSIGNED_PER_VM
+            }
+        );
     }
 
     #[test]
@@ -447,14 +481,20 @@ mod tests {
             user_assigned: vec![("/subscriptions/x/foo".into(), true)],
         };
         assert!(matches!(
-            plan_identity(&ResourceIdentity::none(), &bad, Write::Put),
+            plan_identity(
+                &ResourceIdentity::none(),
+                &bad,
+                Write::Put,
+                MAX_ASSIGNED_PER_VM
+            ),
             Err(IdentityViolation::InvalidUserAssignedId(_))
         ));
         assert_eq!(
             plan_identity(
                 &ResourceIdentity::none(),
                 &request("SystemAssigned", &[("a", true)]),
-                Write::Put
+                Write::Put,
+                MAX_ASSIGNED_PER_VM
             ),
             Err(IdentityViolation::UnexpectedUserAssigned)
         );

@@ -4,6 +4,8 @@
 pub mod authorization;
 pub mod catalog;
 pub mod compute;
+pub mod export;
+pub mod extensions;
 pub mod filter;
 pub mod identity;
 pub mod ids;

@@ -13,6 +13,8 @@ pub enum NameError {
     Identity(String),
     #[error("The resource name '{0}' is invalid. A virtual machine name must be 1 to 64 characters long, contain no spaces and none of ~!@#$%^&*()=+_[]{{}}\\|;:.'\",<>/?, and must not end with a period or a hyphen.")]
     VirtualMachine(String),
+    #[error("The VM extension name '{0}' is invalid. It must be 1 to 64 characters long and contain only letters, digits, '.', '-' and '_'.")]
+    Extension(String),
     #[error("The container group name '{0}' is invalid. It must be 1 to 63 characters long, contain only lowercase letters, digits and single hyphens, and must not start or end with a hyphen.")]
     ContainerGroup(String),
 }
@@ -122,6 +124,17 @@ impl ResourceName {
             && !raw.contains("--");
         ok.then(|| Self(raw.to_string()))
             .ok_or_else(|| NameError::ContainerGroup(raw.to_string()))
+    }
+
+    /// A VM extension name: letters, digits, '.', '-', '_', 1–64 long (extension names are
+    /// often their type, `ManagedIdentityExtensionForLinux`, or dotted, `Microsoft.Insights.X`).
+    pub fn extension(raw: &str) -> Result<Self, NameError> {
+        let ok = (1..=64).contains(&raw.len())
+            && raw
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+        ok.then(|| Self(raw.to_string()))
+            .ok_or_else(|| NameError::Extension(raw.to_string()))
     }
 
     pub fn as_str(&self) -> &str {

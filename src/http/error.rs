@@ -163,6 +163,7 @@ impl From<OpError> for ArmError {
             }
             OpError::MoveTargetTaken(_) => (StatusCode::CONFLICT, "ResourceMoveConflict"),
             OpError::ScopeLocked { .. } => (StatusCode::CONFLICT, "ScopeLocked"),
+            OpError::InvalidParameter { .. } => (StatusCode::BAD_REQUEST, "InvalidParameter"),
             OpError::Internal(cause) => {
                 tracing::error!(error.cause_chain = ?cause, "internal error");
                 (StatusCode::INTERNAL_SERVER_ERROR, "InternalServerError")
@@ -182,6 +183,9 @@ impl From<OpError> for ArmError {
             tracing::info!(hint = v.hint(), "refused by a rule");
             error.hint = Some(v.hint());
         }
+        if let OpError::InvalidParameter { target, .. } = &e {
+            error = error.with_target(*target);
+        }
         error
     }
 }
@@ -194,7 +198,7 @@ fn identity_code(v: &IdentityViolation) -> &'static str {
         }
         IdentityViolation::UnexpectedUserAssigned => "BadRequest",
         IdentityViolation::InvalidUserAssignedId(_) => "LinkedInvalidPropertyId",
-        IdentityViolation::TooManyInRequest(_) | IdentityViolation::TooManyOnResource(_) => {
+        IdentityViolation::TooManyInRequest(_) | IdentityViolation::TooManyOnResource { .. } => {
             "FailedIdentityOperation"
         }
     }
@@ -214,7 +218,8 @@ impl From<NameError> for ArmError {
             }
             NameError::Identity(_)
             | NameError::VirtualMachine(_)
-            | NameError::ContainerGroup(_) => "InvalidResourceName",
+            | NameError::ContainerGroup(_)
+            | NameError::Extension(_) => "InvalidResourceName",
         };
         Self::bad_request(code, e.to_string())
     }

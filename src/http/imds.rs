@@ -180,6 +180,11 @@ fn failure_parts(f: TokenFailure) -> (StatusCode, &'static str, String) {
             "invalid_request",
             format!("Identity not found (mi-sim: the user-assigned identity was moved away from the id this resource names; rule {})", refusal.rule()),
         ),
+        TokenFailure::NoExtension(id) => (
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("Nothing listens on localhost:50342 on '{id}': the legacy endpoint is served only while the ManagedIdentityExtensionForWindows or ...ForLinux extension is provisioned on the VM (R18). Use IMDS (/metadata/identity/oauth2/token) instead."),
+        ),
         TokenFailure::Token(e) => {
             tracing::error!(error = %e, "token signing failed");
             (StatusCode::INTERNAL_SERVER_ERROR, "unknown", "Failed to retrieve token from the Active directory.".into())
@@ -412,9 +417,85 @@ pub async fn app_service_token(
     }
 }
 
+/// A token from the legacy VM extension (`http://localhost:50342/oauth2/token` on a VM, R18).
+#[derive(Serialize, ToSchema)]
+pub struct ExtensionToken {
+    access_token: String,
+    refresh_token: &'static str,
+    expires_in: String,
+    expires_on: String,
+    not_before: String,
+    resource: String,
+    token_type: &'static str,
+}
+
+/// Get a token the deprecated VM extension's way (R18): `Metadata: true`, `resource`, and
+/// optionally `client_id` or `object_id`. Served only while the managed-identity extension is
+/// provisioned on the VM; 404 otherwise.
+#[utoipa::path(
+    tag = "Instance", operation_id = "ManagedIdentityExtension_GetToken",
+    params(InstancePath, ("Metadata" = String, Header, description = "must be `true`")),
+    responses((status = 200, body = ExtensionToken), (status = 400, description = "{error, error_description}"),
+              (status = 404, description = "No such instance, or no provisioned extension on it"))
+)]
+#[get("/instances/{instanceId}/oauth2/token")]
+pub async fn extension_token(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<InstancePath>,
+) -> HttpResponse {
+    if req.headers().get("metadata").and_then(|v| v.to_str().ok()) != Some("true") {
+        return imds_error(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "Required metadata header not specified or not correct",
+        );
+    }
+    let Ok(pairs) = pairs(&req) else {
+        return imds_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "A query parameter is given twice.",
+        );
+    };
+    let Some(resource) = param(&pairs, "resource").filter(|r| !r.is_empty()) else {
+        return imds_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "Required query variable 'resource' is missing",
+        );
+    };
+    if let Err(why) = check_resource(resource) {
+        return imds_error(StatusCode::BAD_REQUEST, "invalid_resource", &why);
+    }
+    let Ok(selector) = selector(&pairs, "client_id", &["object_id"], &[]) else {
+        return imds_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "Only one of client_id or object_id may be given.",
+        );
+    };
+    match ops::extension_token(&state, &path.instance_id, resource, &selector).await {
+        Ok(t) => json(
+            StatusCode::OK,
+            &ExtensionToken {
+                access_token: t.access_token,
+                refresh_token: "",
+                expires_in: t.expires_in.to_string(),
+                expires_on: t.expires_on.to_string(),
+                not_before: t.not_before.to_string(),
+                resource: t.resource,
+                token_type: "Bearer",
+            },
+        ),
+        Err(f) => imds_failure(f),
+    }
+}
+
 /// Mounts the instance endpoints.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(imds_token)
+        .service(extension_token)
         .service(app_service_token)
         .service(imds_instance);
 }

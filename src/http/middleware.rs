@@ -32,6 +32,11 @@ const KEYS: &[(&str, &str)] = &[
     ("identities", "identities"),
     ("virtualmachines", "virtualMachines"),
     ("containergroups", "containerGroups"),
+    ("extensions", "extensions"),
+    ("publishers", "publishers"),
+    ("artifacttypes", "artifacttypes"),
+    ("types", "types"),
+    ("versions", "versions"),
 ];
 const BARE: &[(&str, &str)] = &[
     ("resources", "resources"),
@@ -44,6 +49,9 @@ const BARE: &[(&str, &str)] = &[
     ("deallocate", "deallocate"),
     ("restart", "restart"),
     ("stop", "stop"),
+    ("moveresources", "moveResources"),
+    ("validatemoveresources", "validateMoveResources"),
+    ("exporttemplate", "exportTemplate"),
 ];
 
 /// Rewrites an ARM path to the declared casing, and empty segments away (`https://host/` +

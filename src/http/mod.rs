@@ -68,10 +68,12 @@ pub fn routes(cfg: &mut ServiceConfig) {
     // actix tries routes in registration order, one regex each: the busiest go first.
     cfg.configure(arm::managed_identity::configure)
         .configure(arm::compute::configure)
+        .configure(arm::extensions::configure)
         .configure(arm::container_instance::configure)
         .configure(arm::generic::configure)
         .configure(arm::resources::configure)
         .configure(arm::moves::configure)
+        .configure(arm::export::configure)
         .configure(arm::subscriptions::configure)
         .configure(imds::configure)
         .configure(cloud::configure)

@@ -9,6 +9,7 @@ use crate::domain::compute::{
 use crate::domain::identity::{
     parse_user_assigned_id, plan_identity, system_assigned_principal, IdentityChange,
     IdentityRequest, IdentityType, IdentityViolation, ResourceIdentity, UserAssignedRef, Write,
+    MAX_ASSIGNED_PER_VM, MAX_ASSIGNED_WITH_EXTENSION,
 };
 use crate::domain::resource_id::ResourceId;
 use crate::domain::rules::{check_container_group, RuleSwitches};
@@ -188,8 +189,22 @@ async fn write_in(
     }
     let before = identity_of(&row);
     if let Some(request) = &spec.identity {
-        let change = plan_identity(&before, request, mode).map_err(|v| match v {
-            IdentityViolation::TooManyInRequest(_) | IdentityViolation::TooManyOnResource(_) => {
+        // R7: a VM with the legacy managed-identity extension holds at most 32 (R18).
+        let with_extension = r.kind == ComputeKind::VirtualMachine
+            && written == Written::Updated
+            && store::extensions::has_managed_identity_extension(
+                &mut *tx,
+                (&r.sub(), &r.group.key(), &r.name.key()),
+            )
+            .await?;
+        let limit = if with_extension {
+            MAX_ASSIGNED_WITH_EXTENSION
+        } else {
+            MAX_ASSIGNED_PER_VM
+        };
+        let change = plan_identity(&before, request, mode, limit).map_err(|v| match v {
+            IdentityViolation::TooManyInRequest(_)
+            | IdentityViolation::TooManyOnResource { .. } => {
                 OpError::failed_identity_operation(&resource_id, &v.to_string())
             }
             other => OpError::Identity(other),
@@ -251,7 +266,7 @@ async fn write_in(
 }
 
 /// Records an operation of this resource's provider for the client's poller to follow.
-async fn record_operation(
+pub(crate) async fn record_operation(
     state: &AppState,
     conn: &mut SqliteConnection,
     r: &ComputeRef,
@@ -444,7 +459,10 @@ fn restart_container_group(row: &mut ComputeRow, now: &str, why: &str) {
     }));
 }
 
-async fn require(conn: &mut SqliteConnection, r: &ComputeRef) -> Result<ComputeRow, OpError> {
+pub(crate) async fn require(
+    conn: &mut SqliteConnection,
+    r: &ComputeRef,
+) -> Result<ComputeRow, OpError> {
     match store::compute::get(
         conn,
         &r.sub(),

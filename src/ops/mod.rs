@@ -4,6 +4,8 @@ pub mod applications;
 pub mod bootstrap;
 pub mod compute;
 pub mod directory;
+pub mod export;
+pub mod extensions;
 pub mod identities;
 pub mod moves;
 pub mod resource_groups;
@@ -78,6 +80,12 @@ pub enum OpError {
         scope: String,
         operation: String,
         until: String,
+    },
+    /// A parameter Compute or the control API refuses, named in `target`.
+    #[error("{message}")]
+    InvalidParameter {
+        target: &'static str,
+        message: String,
     },
     #[error("database error")]
     Internal(#[from] sqlx::Error),

@@ -232,6 +232,8 @@ pub enum Poll {
 pub struct Polled {
     pub kind: String,
     pub poll: Poll,
+    /// The operation's answer, once done (a template export).
+    pub result: Option<serde_json::Value>,
     pub started: String,
     pub ended: Option<String>,
 }
@@ -258,6 +260,10 @@ pub async fn poll_operation(
     };
     Ok(Polled {
         kind: polled.kind,
+        result: polled
+            .result
+            .map(|r| r.0)
+            .filter(|_| poll == Poll::Succeeded),
         poll,
         started: polled.created_at,
         ended: polled.ended_at,

@@ -29,6 +29,9 @@ pub enum TokenFailure {
         client_id: String,
         tenant: String,
     },
+    /// R18: the legacy endpoint is served only while the extension is provisioned.
+    #[error("no managed-identity extension on '{0}'")]
+    NoExtension(String),
     #[error("{0}")]
     Token(#[from] TokenError),
     #[error("database error: {0}")]
@@ -93,6 +96,31 @@ pub async fn managed_identity_token(
     selector: &Selector,
 ) -> Result<IssuedToken, TokenFailure> {
     let i = instance(state, instance_id).await?;
+    token_for_instance(state, i, resource, selector).await
+}
+
+/// R18: a token from the legacy VM extension's endpoint, which exists only while the
+/// managed-identity extension is provisioned on the VM.
+pub async fn extension_token(
+    state: &AppState,
+    instance_id: &str,
+    resource: &str,
+    selector: &Selector,
+) -> Result<IssuedToken, TokenFailure> {
+    let i = instance(state, instance_id).await?;
+    let with_extension = i.resource_type == ComputeKind::VirtualMachine.resource_type()
+        && store::extensions::has_managed_identity_extension(
+            &mut *state.store.read().await?,
+            (
+                &i.subscription_id,
+                &name_key(&i.resource_group),
+                &name_key(&i.name),
+            ),
+        )
+        .await?;
+    if !with_extension {
+        return Err(TokenFailure::NoExtension(resource_id(&i)));
+    }
     token_for_instance(state, i, resource, selector).await
 }
 

@@ -3,6 +3,8 @@
 pub mod applications;
 pub mod compute;
 pub mod connect;
+pub mod extensions;
+pub mod faults;
 pub mod identities;
 pub mod instances;
 pub mod key_material;

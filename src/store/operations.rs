@@ -10,6 +10,8 @@ pub struct Ending {
     pub done_at: Option<String>,
     /// ARM's error object when the operation fails.
     pub error: Option<Value>,
+    /// The answer the last poll gives (a template export).
+    pub result: Option<Value>,
 }
 
 pub async fn insert(
@@ -21,8 +23,8 @@ pub async fn insert(
     ending: Ending,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "insert into operations (id, subscription_id, kind, created_at, done_at, error)
-         values (?1, ?2, ?3, ?4, ?5, ?6)",
+        "insert into operations (id, subscription_id, kind, created_at, done_at, error, result)
+         values (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )
     .bind(id)
     .bind(subscription)
@@ -30,6 +32,7 @@ pub async fn insert(
     .bind(now)
     .bind(ending.done_at)
     .bind(ending.error.map(Json))
+    .bind(ending.result.map(Json))
     .execute(conn)
     .await?;
     Ok(())
@@ -44,6 +47,7 @@ pub struct Polled {
     /// client walks ARM's real 202-then-result path), and one with `done_at` runs until then.
     pub ended_at: Option<String>,
     pub error: Option<Json<Value>>,
+    pub result: Option<Json<Value>>,
 }
 
 /// One poll of an operation; `None` for an unknown one.
@@ -58,7 +62,7 @@ pub async fn record_poll(
                 ended_at = case when polls >= 1 and (done_at is null or done_at <= ?3)
                                 then coalesce(ended_at, ?3) end
          where subscription_id = ?1 and id = ?2
-         returning kind, created_at, ended_at, error",
+         returning kind, created_at, ended_at, error, result",
     )
     .bind(subscription)
     .bind(id)

@@ -57,6 +57,17 @@ const PROVEN_BY: &[(&str, &str)] = &[
     ("ContainerGroups_List", "container_group_put_get_patch_list_delete_with_instance_views"),
     ("ContainerGroups_ListByResourceGroup", "r16_changing_the_identity_of_an_existing_group_restarts_it"),
     ("ContainerInstance_OperationStatus", "container_group_put_get_patch_list_delete_with_instance_views"),
+    ("Resources_MoveResources", "moved_resources_answer_at_their_new_ids_and_keep_their_principals"),
+    ("Resources_ValidateMoveResources", "validate_move_resources_checks_and_moves_nothing"),
+    ("ResourceGroups_ExportTemplate", "export_template_writes_the_group_as_a_template"),
+    ("VirtualMachineExtensions_CreateOrUpdate", "extensions_are_stored_as_compute_serves_them"),
+    ("VirtualMachineExtensions_Get", "extensions_are_stored_as_compute_serves_them"),
+    ("VirtualMachineExtensions_Update", "extensions_are_stored_as_compute_serves_them"),
+    ("VirtualMachineExtensions_List", "extensions_are_stored_as_compute_serves_them"),
+    ("VirtualMachineExtensions_Delete", "extensions_are_stored_as_compute_serves_them"),
+    ("VirtualMachineImages_ListPublishers", "extension_versions_are_listed_as_az_looks_them_up"),
+    ("VirtualMachineExtensionImages_ListTypes", "extension_versions_are_listed_as_az_looks_them_up"),
+    ("VirtualMachineExtensionImages_ListVersions", "extension_versions_are_listed_as_az_looks_them_up"),
 ];
 
 /// The ARM surfaces (tags) and their api-versions.

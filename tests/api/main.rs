@@ -6,6 +6,7 @@ mod clients;
 mod container_groups;
 mod coverage;
 mod entra;
+mod extensions;
 mod generic_resources;
 mod helpers;
 mod identities;

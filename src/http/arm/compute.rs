@@ -2,6 +2,7 @@
 //! Writes, deletes and power actions are long-running as Compute runs them: the first answer
 //! carries `Azure-AsyncOperation` (and `Location` for actions and deletes) under
 //! `/subscriptions/{s}/providers/Microsoft.Compute/locations/{l}/operations/{id}`.
+use super::extensions::extension_instance_view;
 use super::identity::{identity_view, IdentityBody, IdentityView};
 use super::lro::{operation_status, with_lro_headers, OperationPath, OperationStatus};
 use crate::domain::catalog::{self, vm_has_time_created};
@@ -15,9 +16,11 @@ use crate::http::extract::{
 use crate::http::extract::{parse_location, resource_path, split_token, Conditions, GroupPath};
 use crate::http::json;
 use crate::ops::compute::{self as ops, ComputeRef, ComputeSpec, Outcome, PowerOutcome};
+use crate::ops::extensions as extension_ops;
 use crate::ops::Written;
 use crate::state::AppState;
 use crate::store::compute::ComputeRow;
+use crate::store::extensions::ExtensionRow;
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -94,7 +97,7 @@ pub struct VirtualMachineList {
 }
 
 /// A VM's instance view: its provisioning and power states (arm-contract.md B.1.5).
-fn instance_view(row: &ComputeRow) -> Value {
+fn instance_view(row: &ComputeRow, extensions: &[ExtensionRow]) -> Value {
     let (code, display) = PowerState::parse(&row.power_state).status();
     let computer_name = row
         .properties
@@ -116,14 +119,22 @@ fn instance_view(row: &ComputeRow) -> Value {
             json!({"code": "ProvisioningState/succeeded", "level": "Info", "displayStatus": "Provisioning succeeded", "time": row.modified_at})
         }
     };
+    let extensions: Vec<Value> = extensions.iter().map(extension_instance_view).collect();
     json!({
         "computerName": computer_name,
+        "extensions": extensions,
         "statuses": [provisioning, {"code": code, "level": "Info", "displayStatus": display}],
     })
 }
 
 impl VirtualMachine {
-    fn new(row: ComputeRow, api_version: &str, state: &str, expand: bool) -> Self {
+    /// The VM as Compute shows it; with its extensions, the instance view too (`$expand`).
+    fn new(
+        row: ComputeRow,
+        api_version: &str,
+        state: &str,
+        expand: Option<&[ExtensionRow]>,
+    ) -> Self {
         let sub = SubscriptionId::parse(&row.subscription_id).ok();
         let id = sub
             .map(|s| ComputeKind::VirtualMachine.resource_id(s, &row.resource_group, &row.name))
@@ -140,8 +151,8 @@ impl VirtualMachine {
         if vm_has_time_created(api_version) {
             properties.insert("timeCreated".into(), row.created_at.clone().into());
         }
-        if expand {
-            properties.insert("instanceView".into(), instance_view(&row));
+        if let Some(extensions) = expand {
+            properties.insert("instanceView".into(), instance_view(&row, extensions));
         }
         Self {
             id,
@@ -227,7 +238,7 @@ fn write_response(req: &HttpRequest, outcome: Outcome, version: &'static str) ->
     );
     let res = json(
         status,
-        &VirtualMachine::new(outcome.row, version, state, false),
+        &VirtualMachine::new(outcome.row, version, state, None),
     );
     match &outcome.operation {
         Some(op) => with_lro_headers(res, req, (&place.0, COMPUTE, &place.1), op, version, false),
@@ -308,14 +319,22 @@ pub async fn virtual_machines_get(
     path: web::Path<VmPath>,
     version: Versions,
 ) -> Result<HttpResponse, ArmError> {
-    let row = ops::get(&state, &path.parse(&state).await?).await?;
+    let r = path.parse(&state).await?;
     let expand = query_param(req.query_string(), "$expand")
         .or_else(|| query_param(req.query_string(), "%24expand"))
         .is_some_and(|e| e.eq_ignore_ascii_case("instanceView"));
-    Ok(json(
-        StatusCode::OK,
-        &VirtualMachine::new(row, version.version, "Succeeded", expand),
-    ))
+    let vm = if expand {
+        let (row, extensions) = extension_ops::vm_with_extensions(&state, &r).await?;
+        VirtualMachine::new(row, version.version, "Succeeded", Some(&extensions))
+    } else {
+        VirtualMachine::new(
+            ops::get(&state, &r).await?,
+            version.version,
+            "Succeeded",
+            None,
+        )
+    };
+    Ok(json(StatusCode::OK, &vm))
 }
 
 /// A VM's instance view.
@@ -330,8 +349,9 @@ pub async fn virtual_machines_instance_view(
     path: web::Path<VmPath>,
     _version: Versions,
 ) -> Result<HttpResponse, ArmError> {
-    let row = ops::get(&state, &path.parse(&state).await?).await?;
-    Ok(json(StatusCode::OK, &instance_view(&row)))
+    let (row, extensions) =
+        extension_ops::vm_with_extensions(&state, &path.parse(&state).await?).await?;
+    Ok(json(StatusCode::OK, &instance_view(&row, &extensions)))
 }
 
 /// Delete a VM and its system-assigned principal (R2). User-assigned identities it used stay.
@@ -450,7 +470,7 @@ fn list_response(
     let next = group_name_next_link(req, more, last);
     let value = rows
         .into_iter()
-        .map(|r| VirtualMachine::new(r, version, "Succeeded", false))
+        .map(|r| VirtualMachine::new(r, version, "Succeeded", None))
         .collect();
     json(
         StatusCode::OK,

@@ -1,6 +1,8 @@
 //! ARM, one module per provider: the paths, bodies and codes of Azure's REST specs.
 pub mod compute;
 pub mod container_instance;
+pub mod export;
+pub mod extensions;
 pub mod generic;
 pub mod identity;
 pub mod lro;

@@ -266,6 +266,9 @@ pub async fn operation_results_get(
     Ok(match polled.poll {
         Poll::Running => accepted(&req, sub, &path.operation_id, version.version),
         Poll::Succeeded if is_move => HttpResponse::NoContent().finish(),
+        Poll::Succeeded if polled.result.is_some() => {
+            json(StatusCode::OK, &polled.result.unwrap_or_default())
+        }
         Poll::Succeeded => HttpResponse::Ok().finish(),
         Poll::Failed(error) => json(StatusCode::CONFLICT, &serde_json::json!({ "error": error })),
     })

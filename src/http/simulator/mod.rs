@@ -4,6 +4,7 @@ mod applications;
 mod caller;
 mod clock;
 mod directory;
+mod faults;
 mod instances;
 mod rules;
 mod settings;
@@ -16,6 +17,7 @@ use applications::*;
 use caller::*;
 use clock::*;
 use directory::*;
+use faults::*;
 use instances::*;
 use rules::*;
 use settings::*;
@@ -41,6 +43,10 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(put_subscription)
         .service(transfer_subscription)
         .service(get_settings)
+        .service(create_fault)
+        .service(list_faults)
+        .service(clear_faults)
+        .service(clear_fault)
         .service(update_settings)
         .service(list_service_principals)
         .service(list_rules)
