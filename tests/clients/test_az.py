@@ -81,3 +81,60 @@ def test_az_cli_walkthroughs_against_mi_sim_as_a_custom_cloud(tmp_path):
 
     az("identity", "delete", "--resource-group", "myResourceGroup", "--name", "myACIId")
     assert az("identity", "list", "--resource-group", "myResourceGroup", "--query", "length(@)") == "0"
+
+
+def run_az_failing(config, *args):
+    """Runs az expecting it to fail; returns its stderr."""
+    full = {k: v for k, v in os.environ.items() if k not in HOOKS}
+    full.update(AZURE_CONFIG_DIR=str(config), AZURE_CORE_COLLECT_TELEMETRY="no", AZURE_CORE_NO_COLOR="true")
+    done = subprocess.run([AZ, *args], env=full, capture_output=True, text=True, timeout=180)
+    assert done.returncode != 0, f"az {' '.join(args)} should have failed:\n{done.stdout}"
+    return done.stderr
+
+
+def test_az_cli_reproduces_the_known_issues_r14_and_r18(tmp_path):
+    cfg = tmp_path / "az"
+    az = lambda *args, **kw: run_az(cfg, *args, **kw)  # noqa: E731
+    app = control("GET", f"/simulator/tenants/{TENANT}/applications")["value"][0]
+    az("cloud", "register", "-n", "mi-sim", "--endpoint-resource-manager", HTTPS + "/")
+    az("cloud", "set", "-n", "mi-sim")
+    az("config", "set", "core.instance_discovery=false")
+    az("login", "--service-principal", "-u", app["appId"], "-p", app["clientSecret"], "--tenant", TENANT)
+    az("group", "create", "--name", "rg-a", "--location", "westeurope")
+    az("group", "create", "--name", "rg-b", "--location", "westeurope")
+    vm_url = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-a/providers/Microsoft.Compute/virtualMachines/myVM?api-version=2024-07-01"
+    az("rest", "--method", "put", "--url", vm_url, "--body",
+       json.dumps({"location": "westeurope", "properties": {"hardwareProfile": {"vmSize": "Standard_B1s"}}}))
+    az("vm", "identity", "assign", "-g", "rg-a", "-n", "myVM")
+
+    # R14: move the running VM, stop it; it fails to start until it is updated.
+    vm_id = az("vm", "show", "-g", "rg-a", "-n", "myVM", "--query", "id", "-o", "tsv")
+    az("resource", "move", "--destination-group", "rg-b", "--ids", vm_id)
+    assert az("vm", "show", "-g", "rg-b", "-n", "myVM", "--query", "name", "-o", "tsv") == "myVM"
+    az("vm", "stop", "-g", "rg-b", "-n", "myVM")
+    failed = run_az_failing(cfg, "vm", "start", "-g", "rg-b", "-n", "myVM")
+    assert "(FailedIdentityOperation)" in failed and "/resourcegroups/rg-a/" in failed, failed
+    az("vm", "update", "-n", "myVM", "-g", "rg-b", "--set", "tags.fixVM=yes")
+    az("vm", "start", "-g", "rg-b", "-n", "myVM")
+    az("vm", "update", "-n", "myVM", "-g", "rg-b", "--remove", "tags.fixVM")
+    az("vm", "stop", "-g", "rg-b", "-n", "myVM")
+    az("vm", "start", "-g", "rg-b", "-n", "myVM")
+
+    # R18: the legacy extension, a DNS failure, restart and retry, and the export that fails.
+    vm_id = az("vm", "show", "-g", "rg-b", "-n", "myVM", "--query", "id", "-o", "tsv")
+    control("POST", "/simulator/faults", {"kind": "extensionDnsFailure", "target": vm_id})
+    ext = ("vm", "extension", "set", "-g", "rg-b", "--vm-name", "myVM", "--name", "ManagedIdentityExtensionForLinux",
+           "--publisher", "Microsoft.ManagedIdentity", "--settings", '{"port": 50342}')
+    failed = run_az_failing(cfg, *ext)
+    assert "(VMExtensionProvisioningError)" in failed and "DNS" in failed, failed
+    az("vm", "restart", "-g", "rg-b", "-n", "myVM")
+    done = json.loads(az(*ext))
+    assert done["provisioningState"] == "Succeeded" and done["typeHandlerVersion"] == "1.0"
+    full = subprocess.run([AZ, "group", "export", "-n", "rg-b"], capture_output=True, text=True, timeout=180,
+                          env={**{k: v for k, v in os.environ.items() if k not in HOOKS}, "AZURE_CONFIG_DIR": str(cfg)})
+    assert full.returncode == 0, full.stderr
+    assert "Export template operation completed with errors" in full.stderr, full.stderr
+    assert "ManagedIdentityExtensionForLinux" in full.stderr, full.stderr
+    template = json.loads(full.stdout)
+    vm = [r for r in template["resources"] if r["type"] == "Microsoft.Compute/virtualMachines"][0]
+    assert "identity" not in vm
