@@ -67,13 +67,19 @@ pub fn plan_move(
         .filter(|t| t.group().is_some() && t.providers().is_empty())
         .ok_or_else(|| MoveRequestError::InvalidTarget(target.to_string()))?;
     let mut ids: Vec<ResourceId> = Vec::with_capacity(resources.len());
+    let mut seen = std::collections::HashSet::with_capacity(resources.len());
+    let source_key = source.key();
     for raw in resources {
         let id =
             ResourceId::parse(raw).map_err(|_| MoveRequestError::InvalidId(raw.to_string()))?;
         if id.name().is_none() {
             return Err(MoveRequestError::InvalidId(raw.to_string()));
         }
-        if !id.is_within(source) {
+        let key = id.key();
+        if !key
+            .strip_prefix(&source_key)
+            .is_some_and(|rest| rest.starts_with('/'))
+        {
             return Err(MoveRequestError::OutsideSource {
                 id: raw.to_string(),
                 group: source.to_string(),
@@ -82,7 +88,7 @@ pub fn plan_move(
         if !id.is_top_level_resource() {
             return Err(MoveRequestError::ChildResource(raw.to_string()));
         }
-        if !ids.iter().any(|seen| seen.key() == id.key()) {
+        if seen.insert(key) {
             ids.push(id);
         }
     }

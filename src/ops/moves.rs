@@ -153,8 +153,12 @@ async fn move_in(
     }
     for (k, names) in &by_kind {
         let kind = &KINDS[*k];
-        let present = store::moves::present(&mut *tx, kind, (&s, &g), names).await?;
-        if let Some(gone) = names.iter().find(|n| !present.contains(n)) {
+        let present: std::collections::HashSet<String> =
+            store::moves::present(&mut *tx, kind, (&s, &g), names)
+                .await?
+                .into_iter()
+                .collect();
+        if let Some(gone) = names.iter().find(|n| !present.contains(*n)) {
             let id = plan
                 .resources
                 .iter()

@@ -67,7 +67,7 @@ pub async fn upsert(
         "insert into vm_extensions (subscription_id, resource_group_key, vm_name_key, name, name_key, location,
              tags, properties, provisioning_state, failure, failed_boot, created_at, modified_at)
          values (?1, ?2, ?3, ?4, lower(?4), ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-         on conflict (subscription_id, resource_group_key, vm_name_key, name_key) do update set
+         on conflict (subscription_id, resource_group_key, resource_type, vm_name_key, name_key) do update set
              tags = excluded.tags, properties = excluded.properties,
              provisioning_state = excluded.provisioning_state, failure = excluded.failure,
              failed_boot = excluded.failed_boot, modified_at = excluded.modified_at",

@@ -9,14 +9,8 @@ $bin serve --port $port --tls-port 0 --db $dir/c.db >/dev/null 2>&1 & pid=$!
 trap 'kill $pid 2>/dev/null; rm -rf $dir' EXIT
 base="http://127.0.0.1:$port/subscriptions/22222222-2222-4222-8222-222222222222/resourceGroups/big"
 until curl -s -o /dev/null "$base?api-version=2021-04-01"; do sleep 0.01; done
-curl -s -o /dev/null -XPUT "$base?api-version=2021-04-01" -d '{"location":"westeurope"}'
-ids=$((n * 4 / 10)); vms=$((n * 3 / 10)); cgs=$((n - ids - vms))
-put() { curl -s -o /dev/null -w '%{http_code}\n' -XPUT "$1" -H 'content-type: application/json' -d "$2"; }
-export -f put
-seq 1 $ids | xargs -P 16 -I{} bash -c "put '$base/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-{}?api-version=2023-01-31' '{\"location\":\"westeurope\"}'" | sort | uniq -c
-uai="/subscriptions/22222222-2222-4222-8222-222222222222/resourceGroups/big/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-1"
-seq 1 $vms | xargs -P 16 -I{} bash -c "put '$base/providers/Microsoft.Compute/virtualMachines/vm-{}?api-version=2026-04-01' '{\"location\":\"westeurope\",\"identity\":{\"type\":\"SystemAssigned, UserAssigned\",\"userAssignedIdentities\":{\"$uai\":{}}},\"properties\":{\"hardwareProfile\":{\"vmSize\":\"Standard_B1s\"}}}'" | sort | uniq -c
-seq 1 $cgs | xargs -P 16 -I{} bash -c "put '$base/providers/Microsoft.ContainerInstance/containerGroups/cg-{}?api-version=2023-05-01' '{\"location\":\"westeurope\",\"identity\":{\"type\":\"SystemAssigned\"},\"properties\":{\"osType\":\"Linux\",\"containers\":[{\"name\":\"c\",\"properties\":{\"image\":\"nginx\",\"resources\":{\"requests\":{\"cpu\":1,\"memoryInGB\":1}}}}]}}'" | sort | uniq -c
+source "$(dirname "$0")/seed.sh"
+seed_group "$base" "$n"
 total=$(curl -s "http://127.0.0.1:$port/simulator/tenants/11111111-1111-4111-8111-111111111111/servicePrincipals" | { grep -o '"objectId"' || true; } | wc -l)
 echo "group holds $n resources; $total service principals"
 t0=$(date +%s%N)
