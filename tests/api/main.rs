@@ -13,6 +13,7 @@ mod identities;
 mod imds;
 mod moves;
 mod persistence;
+mod readme;
 mod reliability;
 mod resource_groups;
 mod rules_table;

@@ -1,0 +1,96 @@
+//! The README's transcripts are real: every `$` line of the `console` blocks under
+//! "Reproducing the known issues" runs, in order, against a fresh mi-sim, and each output line
+//! must come out as written. A block is one shell session (its variables carry from line to
+//! line); mi-sim is reset before each block. Needs `bash`, `curl` and `jq`.
+use crate::helpers::spawn_app;
+use reqwest::Method;
+
+/// One command of a transcript (continuation lines joined) and the output written under it.
+struct Step {
+    command: String,
+    output: Vec<String>,
+}
+
+/// The console blocks of a README section: the steps of each.
+fn transcripts(readme: &str, heading: &str) -> Vec<Vec<Step>> {
+    let start = readme.find(heading).expect("the section is in the README");
+    let rest = &readme[start + heading.len()..];
+    let section = &rest[..rest.find("\n## ").unwrap_or(rest.len())];
+    let mut blocks = Vec::new();
+    let mut lines = section.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() != "```console" {
+            continue;
+        }
+        let mut steps: Vec<Step> = Vec::new();
+        let mut continuing = false;
+        for line in lines.by_ref() {
+            if line.trim() == "```" {
+                break;
+            }
+            if continuing {
+                let last = steps.last_mut().expect("a command before it");
+                last.command.push('\n');
+                last.command.push_str(line);
+            } else if let Some(command) = line.strip_prefix("$ ") {
+                steps.push(Step {
+                    command: command.to_string(),
+                    output: Vec::new(),
+                });
+            } else {
+                steps
+                    .last_mut()
+                    .expect("output follows a command")
+                    .output
+                    .push(line.to_string());
+            }
+            continuing = line.ends_with('\\');
+        }
+        blocks.push(steps);
+    }
+    blocks
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readme_known_issue_transcripts_run_verbatim() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let blocks = transcripts(&readme, "## Reproducing the known issues");
+    assert!(blocks.len() >= 2, "the R14 and R11 transcripts are there");
+    let app = spawn_app().await;
+    for steps in blocks {
+        app.call(Method::POST, "/simulator/reset", None).await;
+        // Each command's output is fenced by a marker line, so it is compared step by step.
+        let mut script = String::new();
+        for (i, step) in steps.iter().enumerate() {
+            let command = step.command.replace("http://127.0.0.1:8080", &app.address);
+            script.push_str(&format!("printf '@@step {i}@@\\n'\n{command}\n"));
+        }
+        let mut bash = std::process::Command::new("bash");
+        bash.args(["--noprofile", "--norc", "-c", &script]);
+        let output = tokio::task::spawn_blocking(move || bash.output())
+            .await
+            .expect("join")
+            .expect("bash runs (the transcripts need bash, curl and jq)");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let mut seen: Vec<Vec<String>> = vec![Vec::new(); steps.len()];
+        let mut at = None;
+        for line in stdout.lines() {
+            match line
+                .strip_prefix("@@step ")
+                .and_then(|l| l.strip_suffix("@@"))
+            {
+                Some(n) => at = n.parse::<usize>().ok(),
+                None => seen[at.expect("output after a marker")].push(line.to_string()),
+            }
+        }
+        for (step, got) in steps.iter().zip(&seen) {
+            assert_eq!(
+                &step.output, got,
+                "`$ {}` printed something else than the README says\nstderr:\n{stderr}",
+                step.command
+            );
+        }
+    }
+}
