@@ -101,8 +101,14 @@ pub fn principal_from_claims(
 /// that is not an ARM route.
 pub fn required_action(method: &str, pattern: &str, path: &str) -> Option<String> {
     let literal = |s: &str| !s.starts_with('{');
-    let pattern: Vec<&str> = pattern.split('/').filter(|s| !s.is_empty()).collect();
-    let actual: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let mut pattern: Vec<&str> = pattern.split('/').filter(|s| !s.is_empty()).collect();
+    let mut actual: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    // An extension route at any scope (`/{scope}/providers/Microsoft.Authorization/...`): its
+    // action is its provider's, whatever the scope, so the walk starts at `providers`.
+    if pattern.first().is_some_and(|s| s.starts_with("{scope")) {
+        pattern.remove(0);
+        actual = pattern.clone();
+    }
     let value = |i: usize| *actual.get(i).unwrap_or(&pattern[i]);
     let first = pattern.first()?;
     if !["subscriptions", "tenants", "providers"]
@@ -232,6 +238,13 @@ mod tests {
         assert_eq!(
             required_action("GET", "/simulator/tenants", "/simulator/tenants"),
             None
+        );
+        // Role assignments at any scope need Microsoft.Authorization's actions.
+        let scoped =
+            "/{scope:.*}/providers/Microsoft.Authorization/roleAssignments/{roleAssignmentName}";
+        assert_eq!(
+            required_action("PUT", scoped, "/subscriptions/x/resourceGroups/g/providers/Microsoft.Authorization/roleAssignments/a").as_deref(),
+            Some("Microsoft.Authorization/roleAssignments/write")
         );
     }
 

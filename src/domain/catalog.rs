@@ -185,6 +185,29 @@ pub struct ResourceType {
 }
 
 /// A resource provider mi-sim serves; all are registered in every subscription.
+/// Microsoft.Authorization role assignments and definitions (SPEC-README of the authorization
+/// specs), newest first; az CLI reads definitions at 2022-05-01-preview and writes
+/// assignments at 2022-04-01, as azure-mgmt-authorization does.
+pub static AUTHORIZATION: ApiVersionSet = ApiVersionSet {
+    versions: &[
+        "2022-05-01-preview",
+        "2022-04-01",
+        "2022-01-01-preview",
+        "2021-04-01-preview",
+        "2020-10-01-preview",
+        "2020-08-01-preview",
+        "2020-04-01-preview",
+        "2020-03-01-preview",
+        "2018-09-01-preview",
+        "2018-07-01",
+        "2018-01-01-preview",
+        "2015-07-01",
+    ],
+    rejection: VersionRejection::Provider {
+        type_name: "roleAssignments",
+    },
+};
+
 #[derive(Debug)]
 pub struct Provider {
     pub namespace: &'static str,
@@ -226,6 +249,13 @@ pub static PROVIDERS: &[Provider] = &[
                 capabilities: "SupportsTags, SupportsLocation",
             },
             ResourceType { name: "locations/operations", api_versions: CONTAINER_INSTANCE.versions, regional: true, capabilities: "None" },
+        ],
+    },
+    Provider {
+        namespace: "Microsoft.Authorization",
+        resource_types: &[
+            ResourceType { name: "roleAssignments", api_versions: AUTHORIZATION.versions, regional: false, capabilities: "None" },
+            ResourceType { name: "roleDefinitions", api_versions: AUTHORIZATION.versions, regional: false, capabilities: "None" },
         ],
     },
     Provider {

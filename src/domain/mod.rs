@@ -12,6 +12,7 @@ pub mod ids;
 pub mod moves;
 pub mod names;
 pub mod resource_id;
+pub mod roles;
 pub mod rules;
 pub mod tags;
 pub mod token_rules;

@@ -164,6 +164,7 @@ impl From<OpError> for ArmError {
             OpError::MoveTargetTaken(_) => (StatusCode::CONFLICT, "ResourceMoveConflict"),
             OpError::ScopeLocked { .. } => (StatusCode::CONFLICT, "ScopeLocked"),
             OpError::InvalidParameter { .. } => (StatusCode::BAD_REQUEST, "InvalidParameter"),
+            OpError::Role(r) => role_code(r),
             OpError::Internal(cause) => {
                 tracing::error!(error.cause_chain = ?cause, "internal error");
                 (StatusCode::INTERNAL_SERVER_ERROR, "InternalServerError")
@@ -191,6 +192,23 @@ impl From<OpError> for ArmError {
 }
 
 /// The code of an identity request the rules refuse (arm-contract.md B.2.4).
+fn role_code(r: &crate::ops::roles::RoleError) -> (StatusCode, &'static str) {
+    use crate::ops::roles::RoleError as R;
+    let bad = StatusCode::BAD_REQUEST;
+    match r {
+        R::InvalidAssignmentId(_) => (bad, "InvalidRoleAssignmentId"),
+        R::InvalidPrincipalId(_) => (bad, "InvalidPrincipalId"),
+        R::PrincipalNotFound { .. } => (bad, "PrincipalNotFound"),
+        R::RoleDefinitionDoesNotExist(_) => (bad, "RoleDefinitionDoesNotExist"),
+        R::Exists(_) => (StatusCode::CONFLICT, "RoleAssignmentExists"),
+        R::UpdateNotPermitted => (bad, "RoleAssignmentUpdateNotPermitted"),
+        R::InvalidScope(_) => (bad, "InvalidResourceId"),
+        R::NotFound(_) => (StatusCode::NOT_FOUND, "RoleAssignmentNotFound"),
+        R::TooMany(_) => (bad, "RoleAssignmentLimitExceeded"),
+        R::InvalidFilter(_) => (bad, "InvalidFilter"),
+    }
+}
+
 fn identity_code(v: &IdentityViolation) -> &'static str {
     match v {
         IdentityViolation::InvalidType(_) | IdentityViolation::MissingUserAssigned(_) => {

@@ -31,6 +31,12 @@ pub struct Compute;
 /// Microsoft.ContainerInstance/containerGroups.
 pub struct ContainerInstance;
 
+/// Microsoft.Authorization: role assignments and definitions.
+pub struct Authorization;
+
+impl Surface for Authorization {
+    const VERSIONS: &'static ApiVersionSet = &catalog::AUTHORIZATION;
+}
 impl Surface for Compute {
     const VERSIONS: &'static ApiVersionSet = &catalog::COMPUTE;
 }

@@ -37,6 +37,8 @@ const KEYS: &[(&str, &str)] = &[
     ("artifacttypes", "artifacttypes"),
     ("types", "types"),
     ("versions", "versions"),
+    ("roleassignments", "roleAssignments"),
+    ("roledefinitions", "roleDefinitions"),
 ];
 const BARE: &[(&str, &str)] = &[
     ("resources", "resources"),

@@ -54,6 +54,7 @@ pub struct SystemData {
         (name = "Resources", description = "Microsoft.Resources: resource groups, providers, operation results"),
         (name = "Subscriptions", description = "Subscriptions, tenants, locations"),
         (name = "ManagedIdentity", description = "Microsoft.ManagedIdentity: user-assigned identities, system-assigned identities by scope"),
+        (name = "Authorization", description = "Microsoft.Authorization: role assignments at any scope, built-in role definitions"),
         (name = "Compute", description = "Microsoft.Compute: virtual machines and their identities"),
         (name = "ContainerInstance", description = "Microsoft.ContainerInstance: container groups and their identities"),
         (name = "Instance", description = "What code on a VM or container group calls: IMDS and the App Service token protocol, under /instances/{instanceId}"),
@@ -75,6 +76,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(arm::moves::configure)
         .configure(arm::export::configure)
         .configure(arm::subscriptions::configure)
+        .configure(arm::authorization::configure)
         .configure(imds::configure)
         .configure(cloud::configure)
         .service(utoipa_actix_web::scope("/simulator").configure(simulator::configure))

@@ -526,6 +526,14 @@ async fn delete_in(
     if let Some(p) = &row.system_principal_id {
         store::principals::delete(&mut *tx, p).await?;
     }
+    // Role assignments on the resource (and below it) go with it.
+    let id = ResourceId::resource(
+        r.subscription,
+        &row.resource_group,
+        r.kind.resource_type(),
+        &row.name,
+    );
+    store::roles::delete_within(&mut *tx, &r.sub(), &id.key()).await?;
     let operation = record_operation(
         state,
         &mut *tx,

@@ -134,9 +134,13 @@ pub async fn transfer_subscription(
                 }
                 sub.tenant_id = target.to_string();
                 store::subscriptions::update(&mut *tx, &sub).await?;
-                // Role assignments in the subscription go with a transfer (R11); they belong
-                // here, in this transaction, once RBAC stores them.
-                tracing::info!(rule = "R11", "subscription transferred");
+                // R11: the subscription's role assignments go with the transfer.
+                let removed = store::roles::delete_subscription(&mut *tx, &id.to_string()).await?;
+                tracing::info!(
+                    rule = "R11",
+                    role_assignments_deleted = removed,
+                    "subscription transferred"
+                );
                 Ok(sub)
             })
         })

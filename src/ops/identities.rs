@@ -254,7 +254,15 @@ async fn delete_in(tx: &mut SqliteConnection, r: &IdentityRef) -> Result<bool, O
         require_group(tx, r.subscription, &r.group).await?;
         return Ok(false);
     };
-    store::principals::delete(tx, &principal).await?;
+    store::principals::delete(&mut *tx, &principal).await?;
+    // Role assignments on the identity go with it.
+    let id = crate::domain::resource_id::ResourceId::resource(
+        r.subscription,
+        r.group.as_str(),
+        crate::domain::identity::USER_ASSIGNED_TYPE,
+        r.name.as_str(),
+    );
+    store::roles::delete_within(tx, &r.sub(), &id.key()).await?;
     Ok(true)
 }
 

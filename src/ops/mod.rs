@@ -10,6 +10,7 @@ pub mod identities;
 pub mod moves;
 pub mod resource_groups;
 pub mod resources;
+pub mod roles;
 pub mod rules;
 pub mod tokens;
 
@@ -81,6 +82,9 @@ pub enum OpError {
         operation: String,
         until: String,
     },
+    /// A role assignment or definition request Azure refuses.
+    #[error("{0}")]
+    Role(#[from] roles::RoleError),
     /// A parameter Compute or the control API refuses, named in `target`.
     #[error("{message}")]
     InvalidParameter {

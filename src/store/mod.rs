@@ -14,6 +14,7 @@ pub mod operations;
 pub mod principals;
 pub mod resource_groups;
 pub mod resources;
+pub mod roles;
 pub mod rules;
 pub mod subscriptions;
 pub mod tenants;
@@ -63,7 +64,7 @@ pub async fn clear_state(conn: &mut SqliteConnection) -> Result<(), sqlx::Error>
     let mut sql = String::from(
         "delete from operations; delete from rule_switches; delete from applications;
          delete from group_locks; delete from faults; delete from simulator_settings;
-         delete from vm_extensions;",
+         delete from vm_extensions; delete from role_assignments; delete from role_definitions;",
     );
     for table in kinds::tables() {
         sql.push_str(&format!(" delete from {table};"));

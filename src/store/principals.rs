@@ -55,3 +55,14 @@ pub async fn list_by_tenant(
     .fetch_all(conn)
     .await
 }
+
+/// The tenant a principal lives in, if it exists.
+pub async fn tenant_of(
+    conn: &mut SqliteConnection,
+    object_id: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("select tenant_id from service_principals where object_id = ?1")
+        .bind(object_id)
+        .fetch_optional(conn)
+        .await
+}

@@ -99,5 +99,8 @@ pub async fn delete_cascade(
             .execute(&mut *conn)
             .await?;
     }
+    // Role assignments at the group and below it.
+    let scope = format!("/subscriptions/{subscription}/resourcegroups/{key}").to_lowercase();
+    super::roles::delete_within(conn, subscription, &scope).await?;
     Ok(())
 }

@@ -68,6 +68,14 @@ const PROVEN_BY: &[(&str, &str)] = &[
     ("VirtualMachineImages_ListPublishers", "extension_versions_are_listed_as_az_looks_them_up"),
     ("VirtualMachineExtensionImages_ListTypes", "extension_versions_are_listed_as_az_looks_them_up"),
     ("VirtualMachineExtensionImages_ListVersions", "extension_versions_are_listed_as_az_looks_them_up"),
+    ("RoleAssignments_Create", "role_assignments_are_created_read_listed_and_deleted_at_every_scope"),
+    ("RoleAssignments_Get", "role_assignments_are_created_read_listed_and_deleted_at_every_scope"),
+    ("RoleAssignments_Delete", "role_assignments_are_created_read_listed_and_deleted_at_every_scope"),
+    ("RoleAssignments_ListForScope", "role_assignments_are_created_read_listed_and_deleted_at_every_scope"),
+    ("RoleDefinitions_Get", "role_definitions_are_the_built_in_roles_with_their_real_ids"),
+    ("RoleDefinitions_List", "role_definitions_are_the_built_in_roles_with_their_real_ids"),
+    ("RoleDefinitions_GetById", "role_definitions_are_the_built_in_roles_with_their_real_ids"),
+    ("RoleDefinitions_ListAtTenant", "role_definitions_are_the_built_in_roles_with_their_real_ids"),
 ];
 
 /// The ARM surfaces (tags) and their api-versions.
@@ -81,6 +89,7 @@ fn versions(tag: &str, operation: &str) -> Option<String> {
         "ManagedIdentity" => &catalog::USER_ASSIGNED_IDENTITIES,
         "Compute" => &catalog::COMPUTE,
         "ContainerInstance" => &catalog::CONTAINER_INSTANCE,
+        "Authorization" => &catalog::AUTHORIZATION,
         _ => return None,
     };
     let v = set.versions;

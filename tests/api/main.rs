@@ -16,6 +16,7 @@ mod persistence;
 mod readme;
 mod reliability;
 mod resource_groups;
+mod roles;
 mod rules_table;
 mod simulator;
 mod subscriptions;

@@ -6,7 +6,7 @@
 const RULES: &[(&str, &[&str], &str)] = &[
     ("R1", &["r1_enabling_the_system_identity_creates_a_principal_in_the_tenant_the_subscription_trusts_now"], ""),
     ("R2", &["r2_deleting_a_vm_deletes_its_system_principal_and_leaves_its_user_assigned_identity", "r2_a_deleted_vm_is_no_instance_any_more"], ""),
-    ("R3", &["r3_disabling_deletes_the_principal_and_enabling_again_gives_a_new_principal_id", "r3_a_disabled_system_identity_gets_no_token"], "role assignments not carrying over needs RBAC (issue 12)"),
+    ("R3", &["r3_disabling_deletes_the_principal_and_enabling_again_gives_a_new_principal_id", "r3_a_disabled_system_identity_gets_no_token", "r3_a_re_enabled_system_identity_gets_none_of_its_old_assignments"], ""),
     ("R4", &["r4_user_assigned_identity_gets_a_principal_in_the_tenant_its_subscription_trusts_now"], ""),
     ("R5", &["r5_deleting_a_user_assigned_identity_leaves_the_reference_on_the_vm", "r5_a_deleted_user_assigned_identity_still_listed_on_the_vm_gets_no_token"], ""),
     ("R6", &["r6_a_vm_holds_both_kinds_and_patch_merges_the_user_assigned_map"], ""),
@@ -14,7 +14,7 @@ const RULES: &[(&str, &[&str], &str)] = &[
     ("R8", &["r8_two_user_assigned_identities_and_no_system_one_need_a_selector", "r8_system_identity_by_default_verified_against_the_jwks"], ""),
     ("R9", &["r9_an_instance_gets_only_its_own_identities_and_container_groups_are_instances_too"], ""),
     ("R10", &["r10_a_token_request_needs_api_version_resource_and_no_proxy"], ""),
-    ("R11", &["r11_after_a_subscription_transfer_both_identity_kinds_are_refused", "r11_transfer_breaks_both_identity_kinds_and_both_remedies_work"], "lost role assignments need RBAC (issue 12)"),
+    ("R11", &["r11_after_a_subscription_transfer_both_identity_kinds_are_refused", "r11_transfer_breaks_both_identity_kinds_and_both_remedies_work", "r11_a_transfer_deletes_the_subscriptions_role_assignments"], ""),
     ("R12", &["r12_claims_name_the_principal_tenant_and_the_identity_resource"], "refusal in another tenant's ARM needs enforcement (issue 12)"),
     ("R13", &[], "not built yet: RBAC (issue 12)"),
     ("R14", &["r14_moved_vm_keeps_running_then_fails_to_start_until_updated", "r14_a_vm_without_identity_or_never_moved_starts"], ""),

@@ -138,3 +138,28 @@ def test_az_cli_reproduces_the_known_issues_r14_and_r18(tmp_path):
     template = json.loads(full.stdout)
     vm = [r for r in template["resources"] if r["type"] == "Microsoft.Compute/virtualMachines"][0]
     assert "identity" not in vm
+
+
+def test_az_role_assignment_create_list_delete(tmp_path):
+    cfg = tmp_path / "az"
+    az = lambda *args, **kw: run_az(cfg, *args, **kw)  # noqa: E731
+    app = control("GET", f"/simulator/tenants/{TENANT}/applications")["value"][0]
+    az("cloud", "register", "-n", "mi-sim", "--endpoint-resource-manager", HTTPS + "/")
+    az("cloud", "set", "-n", "mi-sim")
+    az("config", "set", "core.instance_discovery=false")
+    az("login", "--service-principal", "-u", app["appId"], "-p", app["clientSecret"], "--tenant", TENANT)
+    az("group", "create", "--name", "rbac-rg", "--location", "westeurope")
+    principal = json.loads(az("identity", "create", "-g", "rbac-rg", "-n", "reader-id"))["principalId"]
+    scope = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rbac-rg"
+
+    made = json.loads(az("role", "assignment", "create", "--assignee-object-id", principal,
+                         "--assignee-principal-type", "ServicePrincipal", "--role", "Reader", "--scope", scope))
+    assert made["principalId"] == principal and made["scope"] == scope
+    assert made["roleDefinitionId"].endswith("/acdd72a7-3385-48ef-bd42-f606fba81ae7")
+    listed = json.loads(az("role", "assignment", "list", "--scope", scope, "--fill-principal-name", "false"))
+    assert [(a["principalId"], a["roleDefinitionName"]) for a in listed] == [(principal, "Reader")]
+    again = run_az_failing(cfg, "role", "assignment", "create", "--assignee-object-id", principal,
+                           "--assignee-principal-type", "ServicePrincipal", "--role", "Reader", "--scope", scope)
+    assert "RoleAssignmentExists" in again or "already exists" in again, again
+    az("role", "assignment", "delete", "--ids", made["id"])
+    assert json.loads(az("role", "assignment", "list", "--scope", scope, "--fill-principal-name", "false")) == []

@@ -1,4 +1,5 @@
 //! ARM, one module per provider: the paths, bodies and codes of Azure's REST specs.
+pub mod authorization;
 pub mod compute;
 pub mod container_instance;
 pub mod export;
