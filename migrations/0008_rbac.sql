@@ -44,3 +44,17 @@ create table role_definitions (
     updated_by         text
 ) without rowid;
 create unique index role_definitions_by_name on role_definitions(lower(role_name));
+
+-- The bootstrapped application is Owner of the default subscription (so it can sign in and do
+-- everything in the enforce mode); databases made before this migration get the assignment too.
+insert into role_assignments (name, scope, scope_key, subscription_id, role_definition_id, role_key,
+        principal_id, principal_type, created_on, updated_on)
+    select '66666666-6666-4666-8666-666666666666',
+           '/subscriptions/22222222-2222-4222-8222-222222222222',
+           '/subscriptions/22222222-2222-4222-8222-222222222222',
+           '22222222-2222-4222-8222-222222222222',
+           '/subscriptions/22222222-2222-4222-8222-222222222222/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635',
+           '8e3af657-a8ff-443c-a75c-2fe8c4bcb635', a.object_id, 'ServicePrincipal', a.created_at, a.created_at
+    from applications a
+    where a.app_id = '44444444-4444-4444-8444-444444444444'
+      and exists (select 1 from subscriptions where id = '22222222-2222-4222-8222-222222222222');

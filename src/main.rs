@@ -45,6 +45,10 @@ enum Command {
         /// Seed for reproducible GUIDs.
         #[arg(long)]
         seed: Option<u64>,
+        /// `open`: every caller may do everything; `enforce`: ARM checks each caller's token
+        /// and role assignments.
+        #[arg(long, env = "MI_SIM_AUTH", default_value = "open", value_parser = ["open", "enforce"])]
+        auth: String,
     },
     /// Print the OpenAPI document (JSON) and exit.
     Openapi,
@@ -91,6 +95,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             tls_key,
             ca_file,
             seed,
+            auth,
         } => {
             mi_sim::telemetry::init("info");
             let settings = Settings {
@@ -103,6 +108,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 ca_file,
                 seed,
                 body_timeout: mi_sim::settings::BODY_TIMEOUT,
+                auth: mi_sim::domain::authorization::Mode::parse(&auth).unwrap_or_default(),
             };
             let app = match Application::build(settings.clone()).await {
                 Ok(app) => app,
@@ -132,6 +138,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             println!("  tenant:       {DEFAULT_TENANT_ID}");
             println!("  subscription: {DEFAULT_SUBSCRIPTION_ID}");
+            println!(
+                "  auth:         {}",
+                match settings.auth {
+                    mi_sim::domain::authorization::Mode::Open =>
+                        "open (every caller may do everything; --auth enforce checks role assignments)",
+                    mi_sim::domain::authorization::Mode::Enforce =>
+                        "enforce (ARM checks each caller's token and role assignments)",
+                }
+            );
             println!("  Entra:        https://{h}:{t}/{DEFAULT_TENANT_ID}  (authority; turn instance discovery off)");
             println!("  application:  client id {WELL_KNOWN_APP_ID}, secret {WELL_KNOWN_APP_SECRET}  (well known: local use only)");
             println!("  docs:         http://{h}:{p}/docs  (OpenAPI: /openapi.json)");

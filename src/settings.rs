@@ -37,6 +37,8 @@ pub struct Settings {
     pub seed: Option<u64>,
     /// How long a request body may take to arrive before the request gets 408.
     pub body_timeout: std::time::Duration,
+    /// `open` (every caller may do everything) or `enforce` (tokens and role assignments).
+    pub auth: crate::domain::authorization::Mode,
 }
 
 /// The default of `Settings::body_timeout`: ten seconds, far more than any local client needs.
@@ -55,6 +57,7 @@ impl Settings {
             ca_file: Some(dir.join("mi-sim-ca.pem")),
             seed: None,
             body_timeout: std::time::Duration::from_secs(2),
+            auth: Default::default(),
         }
     }
 

@@ -56,6 +56,7 @@ impl Application {
             token_cache: Default::default(),
             locks: Default::default(),
             move_seconds: Default::default(),
+            auth: settings.auth,
         });
         ops::bootstrap::bootstrap(&state).await?;
         ops::moves::load(&state).await?;

@@ -14,4 +14,6 @@ pub struct AppState {
     pub locks: crate::locks::GroupLocks,
     /// How long a move takes, in seconds of the simulator's clock (`/simulator/settings`).
     pub move_seconds: std::sync::atomic::AtomicI64,
+    /// Whether ARM checks callers (`--auth`).
+    pub auth: crate::domain::authorization::Mode,
 }

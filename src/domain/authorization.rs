@@ -29,6 +29,8 @@ pub struct VerifiedPrincipal {
     pub kind: PrincipalKind,
     /// `xms_mirid`, for a managed identity: the resource or identity behind it.
     pub resource_id: Option<String>,
+    /// `aud`: the resource the token was issued for.
+    pub audience: String,
 }
 
 /// Who is calling.
@@ -83,7 +85,9 @@ pub fn principal_from_claims(
         return Principal::Anonymous(Unverified::MissingClaims);
     };
     let resource_id = text("xms_mirid");
+    let audience = text("aud").unwrap_or_default();
     Principal::Verified(VerifiedPrincipal {
+        audience,
         kind: if resource_id.is_some() {
             PrincipalKind::ManagedIdentity
         } else {
@@ -166,32 +170,158 @@ pub fn required_action(method: &str, pattern: &str, path: &str) -> Option<String
 /// How ARM treats callers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Mode {
-    /// Every caller may do everything, with or without a token (mi-sim's only mode so far).
+    /// Every caller may do everything, with or without a token; assignments are only stored.
     #[default]
     Open,
+    /// Every ARM call needs a token mi-sim signed whose principal's role assignments grant the
+    /// route's action over the scope it addresses.
+    Enforce,
+}
+
+impl Mode {
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw.to_ascii_lowercase().as_str() {
+            "open" => Some(Self::Open),
+            "enforce" => Some(Self::Enforce),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Enforce => "enforce",
+        }
+    }
+}
+
+/// What one role assignment grants: its scope (key form) and its role's permissions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub scope_key: String,
+    pub role_name: String,
+    pub actions: Vec<String>,
+    pub not_actions: Vec<String>,
+}
+
+/// ARM's action matching: case-insensitive, `*` matches anything (across `/`), and `/*/`
+/// also matches a single `/` (Managed Identity Operator's `userAssignedIdentities/*/assign/action`
+/// grants `userAssignedIdentities/assign/action`).
+pub fn action_matches(pattern: &str, action: &str) -> bool {
+    fn glob(p: &[u8], a: &[u8]) -> bool {
+        // Iterative wildcard match with one backtrack point: linear in practice, and bounded
+        // by the lengths of two short strings either way.
+        let (mut pi, mut ai, mut star, mut mark) = (0, 0, None, 0);
+        while ai < a.len() {
+            if pi < p.len() && p[pi] == b'*' {
+                star = Some(pi);
+                mark = ai;
+                pi += 1;
+            } else if pi < p.len() && p[pi].eq_ignore_ascii_case(&a[ai]) {
+                pi += 1;
+                ai += 1;
+            } else if let Some(s) = star {
+                pi = s + 1;
+                mark += 1;
+                ai = mark;
+            } else {
+                return false;
+            }
+        }
+        p[pi..].iter().all(|&c| c == b'*')
+    }
+    glob(pattern.as_bytes(), action.as_bytes())
+        || (pattern.contains("/*/")
+            && glob(
+                pattern.replacen("/*/", "/", 1).as_bytes(),
+                action.as_bytes(),
+            ))
+}
+
+impl Grant {
+    /// Whether this grant applies over `scope_key` (at it or above it).
+    pub fn covers(&self, scope_key: &str) -> bool {
+        self.scope_key == "/"
+            || scope_key == self.scope_key
+            || scope_key
+                .strip_prefix(self.scope_key.as_str())
+                .is_some_and(|rest| rest.starts_with('/'))
+    }
+
+    /// Whether it applies over `scope_key` or somewhere below it.
+    pub fn covers_part_of(&self, scope_key: &str) -> bool {
+        self.covers(scope_key)
+            || self
+                .scope_key
+                .strip_prefix(scope_key)
+                .is_some_and(|rest| rest.starts_with('/'))
+    }
+
+    /// Whether its role grants `action`: an action matches and no notAction does.
+    pub fn permits(&self, action: &str) -> bool {
+        self.actions.iter().any(|p| action_matches(p, action))
+            && !self.not_actions.iter().any(|p| action_matches(p, action))
+    }
+}
+
+/// A verified caller and what its role assignments grant (the enforce mode keeps it with the
+/// request, so an operation can check a linked scope, R13).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallerGrants {
+    pub principal: VerifiedPrincipal,
+    pub grants: Vec<Grant>,
+}
+
+impl CallerGrants {
+    pub fn allows(&self, action: &str, scope_key: &str) -> bool {
+        allowed(&self.grants, action, scope_key)
+    }
+}
+
+/// RBAC is additive: any grant over the scope that permits the action allows it.
+pub fn allowed(grants: &[Grant], action: &str, scope_key: &str) -> bool {
+    grants
+        .iter()
+        .any(|g| g.covers(scope_key) && g.permits(action))
+}
+
+/// The scope a request addresses, for the decision: the subscription, the group, and the
+/// top-level resource named in its path (child resources and actions are within it). `None`
+/// for a path outside any subscription.
+pub fn request_scope(path: &str) -> Option<String> {
+    let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    if !segs.first()?.eq_ignore_ascii_case("subscriptions") {
+        return None;
+    }
+    let mut scope = format!("/subscriptions/{}", segs.get(1)?);
+    if segs
+        .get(2)
+        .is_some_and(|s| s.eq_ignore_ascii_case("resourceGroups"))
+    {
+        if let Some(g) = segs.get(3) {
+            scope.push_str(&format!("/resourceGroups/{g}"));
+            if let (Some(p), Some(ns), Some(ty), Some(name)) =
+                (segs.get(4), segs.get(5), segs.get(6), segs.get(7))
+            {
+                if p.eq_ignore_ascii_case("providers") {
+                    scope.push_str(&format!("/providers/{ns}/{ty}/{name}"));
+                }
+            }
+        }
+    }
+    Some(scope)
 }
 
 /// Why a request was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "The client does not have authorization to perform action '{action}' over scope '{scope}'."
+    "The client '{client}' with object id '{object_id}' does not have authorization to perform action '{action}' over scope '{scope}' or the scope is invalid. If access was recently granted, please refresh your credentials."
 )]
 pub struct Denied {
+    pub client: String,
+    pub object_id: String,
     pub action: String,
     pub scope: String,
-}
-
-/// The decision for one request on `scope` (the path it addresses). `action` is asked for
-/// only when the mode needs it: working it out costs a second match of the route.
-pub fn authorize(
-    mode: Mode,
-    _principal: &Principal,
-    _action: impl FnOnce() -> Option<String>,
-    _scope: &str,
-) -> Result<(), Denied> {
-    match mode {
-        Mode::Open => Ok(()),
-    }
 }
 
 #[cfg(test)]
@@ -287,10 +417,85 @@ mod tests {
             principal_from_claims(&no_oid, 150),
             Principal::Anonymous(Unverified::MissingClaims)
         );
-        let anonymous = Principal::Anonymous(Unverified::NoToken);
+    }
+
+    #[test]
+    fn actions_match_as_arm_evaluates_them() {
+        for (pattern, action, want) in [
+            ("*", "Microsoft.Compute/virtualMachines/write", true),
+            (
+                "*/read",
+                "Microsoft.Compute/virtualMachines/extensions/read",
+                true,
+            ),
+            ("*/read", "Microsoft.Compute/virtualMachines/write", false),
+            (
+                "Microsoft.Compute/virtualMachines/*",
+                "microsoft.compute/virtualmachines/start/action",
+                true,
+            ),
+            (
+                "Microsoft.Authorization/*/Write",
+                "Microsoft.Authorization/roleAssignments/write",
+                true,
+            ),
+            (
+                "Microsoft.ManagedIdentity/userAssignedIdentities/*/assign/action",
+                "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action",
+                true,
+            ),
+            (
+                "Microsoft.ManagedIdentity/userAssignedIdentities/*/read",
+                "Microsoft.ManagedIdentity/userAssignedIdentities/read",
+                true,
+            ),
+            (
+                "Microsoft.Compute/*",
+                "Microsoft.ContainerInstance/containerGroups/read",
+                false,
+            ),
+        ] {
+            assert_eq!(
+                action_matches(pattern, action),
+                want,
+                "{pattern} vs {action}"
+            );
+        }
+        let contributor = Grant {
+            scope_key: "/subscriptions/s/resourcegroups/rg".into(),
+            role_name: "Contributor".into(),
+            actions: vec!["*".into()],
+            not_actions: vec!["Microsoft.Authorization/*/Write".into()],
+        };
+        let grants = [contributor];
+        assert!(allowed(
+            &grants,
+            "Microsoft.Compute/virtualMachines/write",
+            "/subscriptions/s/resourcegroups/rg/providers/microsoft.compute/virtualmachines/vm"
+        ));
+        assert!(!allowed(
+            &grants,
+            "Microsoft.Authorization/roleAssignments/write",
+            "/subscriptions/s/resourcegroups/rg"
+        ));
+        assert!(!allowed(
+            &grants,
+            "Microsoft.Compute/virtualMachines/write",
+            "/subscriptions/s/resourcegroups/rg2"
+        ));
+        assert!(!allowed(
+            &grants,
+            "Microsoft.Resources/subscriptions/read",
+            "/subscriptions/s"
+        ));
         assert_eq!(
-            authorize(Mode::Open, &anonymous, || panic!("not needed"), "/"),
-            Ok(())
+            request_scope("/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/virtualMachines/vm/start").as_deref(),
+            Some("/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/virtualMachines/vm")
         );
+        assert_eq!(
+            request_scope("/subscriptions/s/resourcegroups").as_deref(),
+            Some("/subscriptions/s")
+        );
+        assert_eq!(request_scope("/tenants"), None);
     }
 }

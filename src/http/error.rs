@@ -165,6 +165,9 @@ impl From<OpError> for ArmError {
             OpError::ScopeLocked { .. } => (StatusCode::CONFLICT, "ScopeLocked"),
             OpError::InvalidParameter { .. } => (StatusCode::BAD_REQUEST, "InvalidParameter"),
             OpError::Role(r) => role_code(r),
+            OpError::LinkedAuthorizationFailed { .. } => {
+                (StatusCode::FORBIDDEN, "LinkedAuthorizationFailed")
+            }
             OpError::Internal(cause) => {
                 tracing::error!(error.cause_chain = ?cause, "internal error");
                 (StatusCode::INTERNAL_SERVER_ERROR, "InternalServerError")

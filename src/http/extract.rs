@@ -181,16 +181,19 @@ pub fn caller_from_claims(claims: Option<&serde_json::Map<String, serde_json::Va
         Caller {
             name: upn,
             kind: "User",
+            grants: None,
         }
     } else if let Some(app) = text("appid").or_else(|| text("azp")) {
         Caller {
             name: app,
             kind: "Application",
+            grants: None,
         }
     } else {
         Caller {
             name: "anonymous@mi-sim".into(),
             kind: "User",
+            grants: None,
         }
     }
 }
@@ -224,7 +227,12 @@ impl FromRequest for CallerInfo {
     type Future = Ready<Result<Self, ArmError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(Ok(Self(Authenticated::of(req).caller)))
+        let mut caller = Authenticated::of(req).caller;
+        caller.grants = req
+            .extensions()
+            .get::<std::sync::Arc<crate::domain::authorization::CallerGrants>>()
+            .cloned();
+        ready(Ok(Self(caller)))
     }
 }
 

@@ -208,23 +208,23 @@ pub async fn front_door(
         None => None,
     };
     const NO_TOKEN: Principal = Principal::Anonymous(Unverified::NoToken);
-    let decision = authorization::authorize(
-        Mode::default(),
-        authenticated.as_ref().map_or(&NO_TOKEN, |a| &a.principal),
-        || {
-            let pattern = req.match_pattern()?;
-            authorization::required_action(req.method().as_str(), &pattern, req.path())
-        },
-        req.path(),
-    );
-    if let Err(denied) = decision {
-        let error = super::error::ArmError::new(
-            actix_web::http::StatusCode::FORBIDDEN,
-            "AuthorizationFailed",
-            denied.to_string(),
-        );
-        let res = actix_web::ResponseError::error_response(&error);
-        return Ok(req.into_response(res).map_into_right_body());
+    let enforcing = req
+        .app_data::<actix_web::web::Data<AppState>>()
+        .filter(|s| s.auth == Mode::Enforce)
+        .cloned();
+    if let Some(state) = enforcing {
+        let action = req
+            .match_pattern()
+            .and_then(|p| authorization::required_action(req.method().as_str(), &p, req.path()));
+        if let Some(action) = action {
+            let principal = authenticated.as_ref().map_or(&NO_TOKEN, |a| &a.principal);
+            match super::enforce::check(&state, req.request(), principal, &action).await {
+                Ok(grants) => {
+                    req.extensions_mut().insert(grants);
+                }
+                Err(res) => return Ok(req.into_response(res).map_into_right_body()),
+            }
+        }
     }
     if let Err(locked) = refuse_in_locked_group(&req) {
         let res = actix_web::ResponseError::error_response(&super::error::ArmError::from(locked));

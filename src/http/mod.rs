@@ -3,6 +3,7 @@
 //! Handlers parse, call one op and shape the answer; no SQL and no rules here.
 pub mod arm;
 pub mod cloud;
+pub mod enforce;
 pub mod entra;
 pub mod error;
 pub mod extract;

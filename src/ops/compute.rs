@@ -209,6 +209,7 @@ async fn write_in(
             }
             other => OpError::Identity(other),
         })?;
+        check_linked(caller, &resource_id, &change.assign)?;
         let assigned = resolve(&mut *tx, &resource_id, &change).await?;
         apply_identity(
             state,
@@ -262,6 +263,34 @@ async fn write_in(
         row,
         written,
         operation,
+    })
+}
+
+/// R13: in the enforce mode, assigning a user-assigned identity also needs
+/// `Microsoft.ManagedIdentity/userAssignedIdentities/assign/action` over that identity.
+fn check_linked(caller: &Caller, resource_id: &str, assign: &[String]) -> Result<(), OpError> {
+    const ASSIGN: &str = "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action";
+    let Some(grants) = &caller.grants else {
+        return Ok(());
+    };
+    let refused: Vec<&str> = assign
+        .iter()
+        .filter(|id| !grants.allows(ASSIGN, &id.to_lowercase()))
+        .map(String::as_str)
+        .collect();
+    if refused.is_empty() {
+        return Ok(());
+    }
+    let ty = ResourceId::parse(resource_id)
+        .ok()
+        .and_then(|id| id.resource_type())
+        .unwrap_or_default();
+    Err(OpError::LinkedAuthorizationFailed {
+        client: grants.principal.app_id.clone(),
+        object_id: grants.principal.object_id.clone(),
+        action: format!("{ty}/write"),
+        scope: resource_id.to_string(),
+        linked: refused.join(","),
     })
 }
 

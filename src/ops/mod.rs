@@ -91,6 +91,15 @@ pub enum OpError {
         target: &'static str,
         message: String,
     },
+    /// R13: assigning a user-assigned identity needs its `assign/action` too.
+    #[error("The client '{client}' with object id '{object_id}' has permission to perform action '{action}' on scope '{scope}'; however, it does not have permission to perform action 'Microsoft.ManagedIdentity/userAssignedIdentities/assign/action' on the linked scope(s) '{linked}' or the linked scope(s) are invalid.")]
+    LinkedAuthorizationFailed {
+        client: String,
+        object_id: String,
+        action: String,
+        scope: String,
+        linked: String,
+    },
     #[error("database error")]
     Internal(#[from] sqlx::Error),
     /// Stored state that breaks one of mi-sim's own invariants (a tenant id that is not a
@@ -114,6 +123,9 @@ pub struct Caller {
     pub name: String,
     /// `User`, `Application`, `ManagedIdentity` or `Key`.
     pub kind: &'static str,
+    /// In the enforce mode, what the caller's role assignments grant: an operation that links
+    /// another resource (a user-assigned identity on a VM) checks it there (R13).
+    pub grants: Option<std::sync::Arc<crate::domain::authorization::CallerGrants>>,
 }
 
 /// Whether a PUT made something new or replaced what was there (201 vs 200).

@@ -175,3 +175,18 @@ pub async fn count_in_subscription(
         .fetch_one(conn)
         .await
 }
+
+/// Every assignment of a principal (the enforce mode's grants), at most `limit`.
+pub async fn list_for_principal(
+    conn: &mut SqliteConnection,
+    principal: &str,
+    limit: i64,
+) -> Result<Vec<(String, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "select scope_key, role_key from role_assignments where principal_id = ?1 limit ?2",
+    )
+    .bind(principal)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}

@@ -53,10 +53,15 @@ pub async fn spawn_app() -> TestApp {
 
 /// Spawns mi-sim on a database directory (reused across restarts by the persistence tests).
 pub async fn spawn_app_in(dir: TempDir) -> TestApp {
+    spawn_app_with(dir, |_| {}).await
+}
+
+/// Spawns mi-sim with settings changed from the tests' defaults (`--auth enforce`, say).
+pub async fn spawn_app_with(dir: TempDir, change: impl FnOnce(&mut Settings)) -> TestApp {
     LazyLock::force(&TRACING);
-    let app = Application::build(Settings::for_tests(dir.path()))
-        .await
-        .expect("mi-sim builds");
+    let mut settings = Settings::for_tests(dir.path());
+    change(&mut settings);
+    let app = Application::build(settings).await.expect("mi-sim builds");
     let (port, tls_port) = (app.port(), app.tls_port());
     let handle = app.handle();
     tokio::spawn(app.run_until_stopped());

@@ -5,6 +5,7 @@ mod cli;
 mod clients;
 mod container_groups;
 mod coverage;
+mod enforce;
 mod entra;
 mod extensions;
 mod generic_resources;

@@ -42,8 +42,14 @@ async fn list(app: &TestApp, scope: &str, filter: &str) -> Vec<Value> {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    r.body["value"].as_array().cloned().unwrap_or_default()
+    // The bootstrapped application's Owner assignment on the subscription is left out.
+    let all = r.body["value"].as_array().cloned().unwrap_or_default();
+    all.into_iter()
+        .filter(|a| a["name"] != BOOTSTRAP_OWNER)
+        .collect()
 }
+
+const BOOTSTRAP_OWNER: &str = "66666666-6666-4666-8666-666666666666";
 
 /// rg1 with a VM whose system identity is the principal to grant; returns its principalId.
 async fn vm_principal(app: &TestApp) -> String {
@@ -59,6 +65,24 @@ async fn vm_principal(app: &TestApp) -> String {
 
 const NAME_A: &str = "11111111-aaaa-4aaa-8aaa-111111111111";
 const NAME_B: &str = "22222222-bbbb-4bbb-8bbb-222222222222";
+
+#[tokio::test]
+async fn the_bootstrapped_application_is_owner_of_the_default_subscription() {
+    let app = spawn_app().await;
+    let sub = format!("/subscriptions/{}", app.sub);
+    let r = app
+        .call(Method::GET, &assignment_path(&sub, BOOTSTRAP_OWNER), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        r.body["properties"]["principalId"],
+        "55555555-5555-4555-8555-555555555555"
+    );
+    assert!(r.body["properties"]["roleDefinitionId"]
+        .as_str()
+        .unwrap()
+        .ends_with("8e3af657-a8ff-443c-a75c-2fe8c4bcb635"));
+}
 
 #[tokio::test]
 async fn role_definitions_are_the_built_in_roles_with_their_real_ids() {

@@ -16,6 +16,9 @@ pub struct SimSettings {
     /// Seconds of the simulator's clock a move takes. While it runs, its poll answers 202 and
     /// both groups refuse writes and deletes (409 `ScopeLocked`). 0 (the default): done at once.
     move_seconds: i64,
+    /// `open` or `enforce`: whether ARM checks callers (set at start with `--auth`).
+    #[schema(example = "open")]
+    auth: &'static str,
 }
 
 /// The settings to change; what is left out stays.
@@ -28,6 +31,7 @@ pub struct SimSettingsPatch {
 fn current(state: &AppState) -> SimSettings {
     SimSettings {
         move_seconds: state.move_seconds.load(Ordering::Relaxed),
+        auth: state.auth.as_str(),
     }
 }
 

@@ -1,0 +1,208 @@
+//! The enforce mode (`--auth enforce`): every ARM call needs a token mi-sim signed, for an ARM
+//! audience, from the tenant the subscription trusts (R12), whose principal's role assignments
+//! grant the route's action over the scope the request addresses. The refusals are ARM's: 401
+//! with a `WWW-Authenticate` challenge, 403 `AuthorizationFailed`. The decision itself is
+//! `domain::authorization::allowed`; this reads the facts it needs (two indexed reads).
+use super::error::ArmError;
+use crate::domain::authorization::{
+    request_scope, CallerGrants, Grant, Principal, Unverified, VerifiedPrincipal,
+};
+use crate::domain::roles::built_in;
+use crate::state::AppState;
+use crate::store;
+use actix_web::http::header::{HeaderValue, WWW_AUTHENTICATE};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use std::sync::Arc;
+
+/// The most role assignments of one principal considered (Azure allows 4,000 a subscription).
+const MAX_GRANTS: i64 = 4000;
+/// The audiences ARM accepts, besides mi-sim's own address.
+const ARM_AUDIENCES: &[&str] = &[
+    "https://management.core.windows.net",
+    "https://management.azure.com",
+];
+
+/// A 401 with ARM's challenge naming the tenant to sign in to.
+fn unauthenticated(
+    tenant: Option<&str>,
+    code: &'static str,
+    message: String,
+    description: &str,
+) -> HttpResponse {
+    let mut res = ArmError::new(StatusCode::UNAUTHORIZED, code, message).error_response();
+    let challenge = format!(
+        "Bearer authorization_uri=\"https://login.windows.net/{}\", error=\"invalid_token\", error_description=\"{description}\"",
+        tenant.unwrap_or_default()
+    );
+    if let Ok(v) = HeaderValue::from_str(&challenge) {
+        res.headers_mut().insert(WWW_AUTHENTICATE, v);
+    }
+    res
+}
+
+/// The host of a URL (`https://127.0.0.1:8443/` gives `127.0.0.1`).
+fn host_of(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split('/').next().unwrap_or_default();
+    match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.split(':').next().unwrap_or_default(),
+    }
+}
+
+/// Whether a token's audience is ARM's: Azure's ARM audiences, or mi-sim itself (clients ask
+/// for `{mi-sim's URL}/.default`).
+fn is_arm_audience(audience: &str, req: &HttpRequest) -> bool {
+    let aud = audience.trim_end_matches('/').to_ascii_lowercase();
+    ARM_AUDIENCES.contains(&aud.as_str())
+        || host_of(&aud).eq_ignore_ascii_case(host_of(req.connection_info().host()))
+}
+
+/// Checks a request; on success returns what the caller is granted (for linked checks).
+pub async fn check(
+    state: &AppState,
+    req: &HttpRequest,
+    principal: &Principal,
+    action: &str,
+) -> Result<Arc<CallerGrants>, HttpResponse> {
+    let internal = |e: sqlx::Error| ArmError::from(crate::ops::OpError::from(e)).error_response();
+    let mut conn = state.store.read().await.map_err(internal)?;
+    let scope = request_scope(req.path());
+    let subscription = req
+        .path()
+        .split('/')
+        .nth(2)
+        .filter(|_| scope.is_some())
+        .map(str::to_string);
+    let sub_tenant = match &subscription {
+        Some(s) => store::subscriptions::get(&mut conn, s)
+            .await
+            .map_err(internal)?
+            .map(|row| row.tenant_id),
+        None => None,
+    };
+    let p: &VerifiedPrincipal = match principal {
+        Principal::Verified(p) => p,
+        Principal::Anonymous(Unverified::NoToken) => {
+            return Err(unauthenticated(
+                sub_tenant.as_deref(),
+                "AuthenticationFailed",
+                "Authentication failed. The 'Authorization' header is missing.".into(),
+                "The authentication failed because of missing 'Authorization' header.",
+            ))
+        }
+        Principal::Anonymous(why @ (Unverified::Expired | Unverified::NotYetValid)) => {
+            let now = state.clock.now().format("%-m/%-d/%Y %-I:%M:%S %p");
+            return Err(unauthenticated(
+                sub_tenant.as_deref(),
+                "ExpiredAuthenticationToken",
+                format!("The access token expiry UTC time is earlier than current UTC time '{now}' ({}, on the simulator's clock).", why.as_str()),
+                "The access token has expired.",
+            ));
+        }
+        Principal::Anonymous(why) => {
+            return Err(unauthenticated(
+                sub_tenant.as_deref(),
+                "InvalidAuthenticationToken",
+                format!("The access token is invalid ({}).", why.as_str()),
+                "The access token is invalid.",
+            ))
+        }
+    };
+    if !is_arm_audience(&p.audience, req) {
+        return Err(unauthenticated(
+            sub_tenant.as_deref(),
+            "InvalidAuthenticationTokenAudience",
+            format!("The access token has been obtained for wrong audience or resource '{}'. It should exactly match with one of the allowed audiences 'https://management.core.windows.net/','https://management.core.windows.net','https://management.azure.com/','https://management.azure.com'.", p.audience),
+            "The access token has been obtained for wrong audience.",
+        ));
+    }
+    // R12: a token from another tenant than the one the subscription trusts.
+    if let Some(t) = sub_tenant
+        .as_deref()
+        .filter(|t| !t.eq_ignore_ascii_case(&p.tenant_id))
+    {
+        return Err(unauthenticated(
+            Some(t),
+            "InvalidAuthenticationTokenTenant",
+            format!("The access token is from the wrong issuer 'https://sts.windows.net/{}/'. It must match the tenant 'https://sts.windows.net/{t}/' associated with this subscription. Please use the authority (URL) 'https://login.windows.net/{t}' to get the token. Note, if the subscription is transferred to another tenant there is no impact to the services, but information about new tenant could take time to propagate (up to an hour). If you just transferred your subscription and see this error message, please try back later.", p.tenant_id),
+            "The access token is from the wrong issuer.",
+        ));
+    }
+    let rows = store::roles::list_for_principal(&mut conn, &p.object_id, MAX_GRANTS)
+        .await
+        .map_err(internal)?;
+    let grants: Vec<Grant> = rows
+        .into_iter()
+        .filter_map(|(scope_key, role_key)| {
+            let role = built_in(&role_key)?;
+            Some(Grant {
+                scope_key,
+                role_name: role.name.to_string(),
+                actions: role
+                    .permission
+                    .actions
+                    .iter()
+                    .map(|a| a.to_string())
+                    .collect(),
+                not_actions: role
+                    .permission
+                    .not_actions
+                    .iter()
+                    .map(|a| a.to_string())
+                    .collect(),
+            })
+        })
+        .collect();
+    let caller = CallerGrants {
+        principal: p.clone(),
+        grants,
+    };
+    // Outside a subscription (the subscription and tenant lists, providers) any signed-in
+    // caller may read; ARM shows it what it has access to.
+    let Some(scope) = scope else {
+        return Ok(Arc::new(caller));
+    };
+    if caller.allows(action, &scope.to_lowercase()) {
+        return Ok(Arc::new(caller));
+    }
+    // The generic list of a subscription answers whoever may read something in it, with only
+    // what they may read (its handler filters by these grants), as ARM's list does.
+    let sub_list = format!(
+        "/subscriptions/{}/resources",
+        subscription.as_deref().unwrap_or_default()
+    );
+    if req.path().eq_ignore_ascii_case(&sub_list)
+        && caller
+            .grants
+            .iter()
+            .any(|g| g.covers_part_of(&scope.to_lowercase()) && g.permits(action))
+    {
+        return Ok(Arc::new(caller));
+    }
+    let considered: Vec<String> = caller
+        .grants
+        .iter()
+        .map(|g| format!("{} at {}", g.role_name, g.scope_key))
+        .collect();
+    tracing::info!(
+        principal = %p.object_id,
+        action,
+        scope = %scope,
+        assignments = ?considered,
+        "refused: no role assignment grants the action over the scope"
+    );
+    let denied = crate::domain::authorization::Denied {
+        client: p.app_id.clone(),
+        object_id: p.object_id.clone(),
+        action: action.to_string(),
+        scope: scope.clone(),
+    };
+    Err(ArmError::new(
+        StatusCode::FORBIDDEN,
+        "AuthorizationFailed",
+        denied.to_string(),
+    )
+    .error_response())
+}

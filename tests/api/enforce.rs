@@ -1,0 +1,435 @@
+//! The enforce mode (`--auth enforce`): ARM's 401s and 403s, the bootstrapped application's
+//! Owner role, and R12, R13, R19 and R20 end to end with real tokens: an application's from
+//! Entra, a VM's from its instance metadata endpoint.
+use crate::helpers::{read, spawn_app_with, Resp, TestApp, RG_API};
+use crate::imds::{imds, ARM};
+use mi_sim::domain::authorization::Mode;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+const READER: &str = "acdd72a7-3385-48ef-bd42-f606fba81ae7";
+const VM_CONTRIBUTOR: &str = "9980e02c-c2be-4d73-94e8-173b1dc7cf3c";
+
+async fn enforcing() -> TestApp {
+    spawn_app_with(tempfile::tempdir().unwrap(), |s| s.auth = Mode::Enforce).await
+}
+
+/// The bootstrapped application's token for `scope` (client credentials).
+async fn app_token(app: &TestApp, scope: &str) -> String {
+    let r = app
+        .client
+        .post(format!("{}/{}/oauth2/v2.0/token", app.address, app.tenant))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "44444444-4444-4444-8444-444444444444"),
+            ("client_secret", "mi-sim~well-known-client-secret"),
+            ("scope", scope),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let r = read(r).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    r.body["access_token"].as_str().unwrap().to_string()
+}
+
+async fn call_as(
+    app: &TestApp,
+    token: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> Resp {
+    let mut req = app
+        .client
+        .request(method, format!("{}{path}", app.address))
+        .bearer_auth(token);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    read(req.send().await.unwrap()).await
+}
+
+fn grant_body(app: &TestApp, role: &str, principal: &str) -> Value {
+    json!({"properties": {"roleDefinitionId": format!("/subscriptions/{}/providers/Microsoft.Authorization/roleDefinitions/{role}", app.sub),
+                          "principalId": principal, "principalType": "ServicePrincipal"}})
+}
+
+fn assignment(scope: &str) -> String {
+    format!(
+        "{scope}/providers/Microsoft.Authorization/roleAssignments/{}?api-version=2022-04-01",
+        uuid::Uuid::new_v4()
+    )
+}
+
+#[tokio::test]
+async fn enforce_refuses_calls_without_a_valid_token_with_arms_401s() {
+    let app = enforcing().await;
+    let path = app.group_path("rg1");
+    let none = app.call(Method::GET, &path, None).await;
+    assert_eq!(
+        (none.status, none.code()),
+        (StatusCode::UNAUTHORIZED, "AuthenticationFailed")
+    );
+    let challenge = none.header("www-authenticate").unwrap();
+    assert!(
+        challenge.starts_with(&format!(
+            "Bearer authorization_uri=\"https://login.windows.net/{}\"",
+            app.tenant
+        )),
+        "{challenge}"
+    );
+    let bad = call_as(&app, "not-a-token", Method::GET, &path, None).await;
+    assert_eq!(
+        (bad.status, bad.code()),
+        (StatusCode::UNAUTHORIZED, "InvalidAuthenticationToken")
+    );
+    let wrong_audience = app_token(&app, "api://something-else/.default").await;
+    let r = call_as(&app, &wrong_audience, Method::GET, &path, None).await;
+    assert_eq!(
+        (r.status, r.code()),
+        (
+            StatusCode::UNAUTHORIZED,
+            "InvalidAuthenticationTokenAudience"
+        ),
+        "{}",
+        r.body
+    );
+    let token = app_token(&app, &format!("{ARM}.default")).await;
+    app.call(
+        Method::POST,
+        "/simulator/clock/advance",
+        Some(json!({"seconds": 7200})),
+    )
+    .await;
+    let expired = call_as(&app, &token, Method::GET, &path, None).await;
+    assert_eq!(
+        (expired.status, expired.code()),
+        (StatusCode::UNAUTHORIZED, "ExpiredAuthenticationToken")
+    );
+    // The control API, the instance endpoints and Entra stay open.
+    assert_eq!(
+        app.call(Method::GET, "/simulator/settings", None)
+            .await
+            .body["auth"],
+        "enforce"
+    );
+}
+
+#[tokio::test]
+async fn enforce_the_bootstrapped_application_is_owner_of_the_default_subscription() {
+    let app = enforcing().await;
+    let token = app_token(&app, &format!("{ARM}.default")).await;
+    let made = call_as(
+        &app,
+        &token,
+        Method::PUT,
+        &app.group_path("rg1"),
+        Some(json!({"location": "westeurope"})),
+    )
+    .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    let id = call_as(
+        &app,
+        &token,
+        Method::PUT,
+        &app.identity_path("rg1", "id-a"),
+        Some(json!({"location": "westeurope"})),
+    )
+    .await;
+    assert_eq!(id.status, StatusCode::CREATED, "{}", id.body);
+    let subs = call_as(
+        &app,
+        &token,
+        Method::GET,
+        "/subscriptions?api-version=2022-12-01",
+        None,
+    )
+    .await;
+    assert_eq!(subs.status, StatusCode::OK);
+}
+
+/// rg1 with a VM whose system identity holds `role` on rg1, and rg2 beside it; returns the
+/// application's token, the VM's instance id and its principal.
+async fn vm_with_role(app: &TestApp, role: &str) -> (String, String, String) {
+    let token = app_token(app, &format!("{ARM}.default")).await;
+    for rg in ["rg1", "rg2"] {
+        call_as(
+            app,
+            &token,
+            Method::PUT,
+            &app.group_path(rg),
+            Some(json!({"location": "westeurope"})),
+        )
+        .await;
+    }
+    let vm = call_as(
+        app,
+        &token,
+        Method::PUT,
+        &app.vm_path("rg1", "vm1", ""),
+        Some(json!({"location": "westeurope", "identity": {"type": "SystemAssigned"}})),
+    )
+    .await;
+    assert_eq!(vm.status, StatusCode::CREATED, "{}", vm.body);
+    let principal = vm.body["identity"]["principalId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let granted = call_as(
+        app,
+        &token,
+        Method::PUT,
+        &assignment(&app.group_id("rg1")),
+        Some(grant_body(app, role, &principal)),
+    )
+    .await;
+    assert_eq!(granted.status, StatusCode::CREATED, "{}", granted.body);
+    (
+        token,
+        vm.body["properties"]["vmId"].as_str().unwrap().to_string(),
+        principal,
+    )
+}
+
+async fn vm_token(app: &TestApp, instance: &str) -> String {
+    let r = imds(
+        app,
+        instance,
+        &format!("api-version=2018-02-01&resource={ARM}"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    r.body["access_token"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn r19_r20_a_vm_identity_granted_reader_reads_its_group_and_nothing_else() {
+    let app = enforcing().await;
+    let (admin, instance, principal) = vm_with_role(&app, READER).await;
+    let mi = vm_token(&app, &instance).await;
+
+    // R20: the seed's walkthrough, `az resource list -n vm1 --query [*].identity.principalId`.
+    let listed = call_as(
+        &app,
+        &mi,
+        Method::GET,
+        &format!(
+            "/subscriptions/{}/resources?api-version={RG_API}&$filter=name eq 'vm1'",
+            app.sub
+        ),
+        None,
+    )
+    .await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
+    assert_eq!(
+        listed.body["value"][0]["identity"]["principalId"],
+        principal
+    );
+    let in_group = call_as(
+        &app,
+        &mi,
+        Method::GET,
+        &format!("{}/resources?api-version={RG_API}", app.group_id("rg1")),
+        None,
+    )
+    .await;
+    assert_eq!(in_group.status, StatusCode::OK);
+
+    // Reader does not write, and grants nothing on rg2.
+    let write = call_as(
+        &app,
+        &mi,
+        Method::PUT,
+        &app.identity_path("rg1", "id-b"),
+        Some(json!({"location": "westeurope"})),
+    )
+    .await;
+    assert_eq!(
+        (write.status, write.code()),
+        (StatusCode::FORBIDDEN, "AuthorizationFailed"),
+        "{}",
+        write.body
+    );
+    let message = write.body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("'Microsoft.ManagedIdentity/userAssignedIdentities/write'")
+            && message.contains(&principal),
+        "{message}"
+    );
+    let other = call_as(
+        &app,
+        &mi,
+        Method::GET,
+        &format!("{}/resources?api-version={RG_API}", app.group_id("rg2")),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (other.status, other.code()),
+        (StatusCode::FORBIDDEN, "AuthorizationFailed")
+    );
+    let hidden = call_as(
+        &app,
+        &admin,
+        Method::PUT,
+        &app.identity_path("rg2", "elsewhere"),
+        Some(json!({"location": "westeurope"})),
+    )
+    .await;
+    assert_eq!(hidden.status, StatusCode::CREATED);
+    let listed = call_as(
+        &app,
+        &mi,
+        Method::GET,
+        &format!("/subscriptions/{}/resources?api-version={RG_API}", app.sub),
+        None,
+    )
+    .await;
+    let names: Vec<&str> = listed.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["vm1"],
+        "the subscription list shows only what it may read"
+    );
+
+    // R19 (and R3): disabled and enabled again, the identity is a new principal without the grant.
+    call_as(
+        &app,
+        &admin,
+        Method::PATCH,
+        &app.vm_path("rg1", "vm1", ""),
+        Some(json!({"identity": {"type": "None"}})),
+    )
+    .await;
+    call_as(
+        &app,
+        &admin,
+        Method::PATCH,
+        &app.vm_path("rg1", "vm1", ""),
+        Some(json!({"identity": {"type": "SystemAssigned"}})),
+    )
+    .await;
+    let fresh = vm_token(&app, &instance).await;
+    let refused = call_as(
+        &app,
+        &fresh,
+        Method::GET,
+        &format!("{}/resources?api-version={RG_API}", app.group_id("rg1")),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (refused.status, refused.code()),
+        (StatusCode::FORBIDDEN, "AuthorizationFailed")
+    );
+}
+
+#[tokio::test]
+async fn r12_a_token_from_another_tenant_is_refused_by_the_subscription() {
+    let app = enforcing().await;
+    let (_, instance, _) = vm_with_role(&app, READER).await;
+    let mi = vm_token(&app, &instance).await;
+    let other = app.create_tenant().await;
+    let far = "44444444-4444-4444-8444-444444444444";
+    app.call(
+        Method::PUT,
+        &format!("/simulator/subscriptions/{far}"),
+        Some(json!({"tenantId": other})),
+    )
+    .await;
+    let r = call_as(
+        &app,
+        &mi,
+        Method::GET,
+        &format!("/subscriptions/{far}/resourcegroups?api-version={RG_API}"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::UNAUTHORIZED, "InvalidAuthenticationTokenTenant"),
+        "{}",
+        r.body
+    );
+    assert!(r.header("www-authenticate").unwrap().contains(&other));
+}
+
+#[tokio::test]
+async fn r13_assigning_a_user_assigned_identity_needs_managed_identity_operator_over_it() {
+    let app = enforcing().await;
+    let (admin, instance, principal) = vm_with_role(&app, VM_CONTRIBUTOR).await;
+    let operator = vm_token(&app, &instance).await;
+    let made = call_as(
+        &app,
+        &admin,
+        Method::PUT,
+        &app.identity_path("rg2", "id-x"),
+        Some(json!({"location": "westeurope"})),
+    )
+    .await;
+    assert_eq!(made.status, StatusCode::CREATED);
+    let id = app.identity_id("rg2", "id-x");
+    let attach = json!({"identity": {"type": "SystemAssigned, UserAssigned", "userAssignedIdentities": {id.clone(): {}}}});
+    let refused = call_as(
+        &app,
+        &operator,
+        Method::PATCH,
+        &app.vm_path("rg1", "vm1", ""),
+        Some(attach.clone()),
+    )
+    .await;
+    assert_eq!(
+        (refused.status, refused.code()),
+        (StatusCode::FORBIDDEN, "LinkedAuthorizationFailed"),
+        "{}",
+        refused.body
+    );
+    let message = refused.body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("assign/action") && message.contains(&id),
+        "{message}"
+    );
+    let vm = call_as(
+        &app,
+        &admin,
+        Method::GET,
+        &app.vm_path("rg1", "vm1", ""),
+        None,
+    )
+    .await;
+    assert_eq!(
+        vm.body["identity"]["type"], "SystemAssigned",
+        "nothing changed"
+    );
+
+    let operator_role = json!({"properties": {"roleDefinitionId": format!("/subscriptions/{}/providers/Microsoft.Authorization/roleDefinitions/f1a07417-d97a-45cb-824c-7a7467783830", app.sub),
+                                              "principalId": principal, "principalType": "ServicePrincipal"}});
+    let scope = format!(
+        "{}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-x",
+        app.group_id("rg2")
+    );
+    let g = call_as(
+        &app,
+        &admin,
+        Method::PUT,
+        &assignment(&scope),
+        Some(operator_role),
+    )
+    .await;
+    assert_eq!(g.status, StatusCode::CREATED, "{}", g.body);
+    let ok = call_as(
+        &app,
+        &operator,
+        Method::PATCH,
+        &app.vm_path("rg1", "vm1", ""),
+        Some(attach),
+    )
+    .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+}
