@@ -16,6 +16,7 @@
 //! `docs/architecture.md` says where each kind of code goes; `docs/rules.md` holds the rules.
 pub mod clock;
 pub mod domain;
+pub mod grants_cache;
 pub mod http;
 pub mod idgen;
 pub mod locks;

@@ -57,6 +57,7 @@ impl Application {
             locks: Default::default(),
             move_seconds: Default::default(),
             auth: settings.auth,
+            grants: Default::default(),
         });
         ops::bootstrap::bootstrap(&state).await?;
         ops::moves::load(&state).await?;

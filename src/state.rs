@@ -14,6 +14,8 @@ pub struct AppState {
     pub locks: crate::locks::GroupLocks,
     /// How long a move takes, in seconds of the simulator's clock (`/simulator/settings`).
     pub move_seconds: std::sync::atomic::AtomicI64,
+    /// The enforce mode's reads, cached until a write changes them.
+    pub grants: crate::grants_cache::GrantsCache,
     /// Whether ARM checks callers (`--auth`).
     pub auth: crate::domain::authorization::Mode,
 }

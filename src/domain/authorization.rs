@@ -269,7 +269,7 @@ impl Grant {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallerGrants {
     pub principal: VerifiedPrincipal,
-    pub grants: Vec<Grant>,
+    pub grants: std::sync::Arc<Vec<Grant>>,
 }
 
 impl CallerGrants {

@@ -67,7 +67,6 @@ pub async fn check(
     action: &str,
 ) -> Result<Arc<CallerGrants>, HttpResponse> {
     let internal = |e: sqlx::Error| ArmError::from(crate::ops::OpError::from(e)).error_response();
-    let mut conn = state.store.read().await.map_err(internal)?;
     let scope = request_scope(req.path());
     let subscription = req
         .path()
@@ -75,11 +74,21 @@ pub async fn check(
         .nth(2)
         .filter(|_| scope.is_some())
         .map(str::to_string);
+    let cache = &state.grants;
+    let read_at = cache.generation();
     let sub_tenant = match &subscription {
-        Some(s) => store::subscriptions::get(&mut conn, s)
-            .await
-            .map_err(internal)?
-            .map(|row| row.tenant_id),
+        Some(s) => match cache.tenant(s) {
+            Some(t) => t,
+            None => {
+                let mut conn = state.store.read().await.map_err(internal)?;
+                let t = store::subscriptions::get(&mut conn, s)
+                    .await
+                    .map_err(internal)?
+                    .map(|row| row.tenant_id);
+                cache.put_tenant(s, read_at, t.clone());
+                t
+            }
+        },
         None => None,
     };
     let p: &VerifiedPrincipal = match principal {
@@ -130,31 +139,40 @@ pub async fn check(
             "The access token is from the wrong issuer.",
         ));
     }
-    let rows = store::roles::list_for_principal(&mut conn, &p.object_id, MAX_GRANTS)
-        .await
-        .map_err(internal)?;
-    let grants: Vec<Grant> = rows
-        .into_iter()
-        .filter_map(|(scope_key, role_key)| {
-            let role = built_in(&role_key)?;
-            Some(Grant {
-                scope_key,
-                role_name: role.name.to_string(),
-                actions: role
-                    .permission
-                    .actions
-                    .iter()
-                    .map(|a| a.to_string())
+    let grants = match cache.grants(&p.object_id) {
+        Some(g) => g,
+        None => {
+            let mut conn = state.store.read().await.map_err(internal)?;
+            let rows = store::roles::list_for_principal(&mut conn, &p.object_id, MAX_GRANTS)
+                .await
+                .map_err(internal)?;
+            let grants: Arc<Vec<Grant>> = Arc::new(
+                rows.into_iter()
+                    .filter_map(|(scope_key, role_key)| {
+                        let role = built_in(&role_key)?;
+                        Some(Grant {
+                            scope_key,
+                            role_name: role.name.to_string(),
+                            actions: role
+                                .permission
+                                .actions
+                                .iter()
+                                .map(|a| a.to_string())
+                                .collect(),
+                            not_actions: role
+                                .permission
+                                .not_actions
+                                .iter()
+                                .map(|a| a.to_string())
+                                .collect(),
+                        })
+                    })
                     .collect(),
-                not_actions: role
-                    .permission
-                    .not_actions
-                    .iter()
-                    .map(|a| a.to_string())
-                    .collect(),
-            })
-        })
-        .collect();
+            );
+            cache.put_grants(&p.object_id, read_at, grants.clone());
+            grants
+        }
+    };
     let caller = CallerGrants {
         principal: p.clone(),
         grants,

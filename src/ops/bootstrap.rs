@@ -100,6 +100,7 @@ pub async fn reset(state: &AppState) -> Result<(), sqlx::Error> {
         })
         .await?;
     state.token_cache.clear();
+    state.grants.invalidate();
     state.locks.clear();
     state
         .move_seconds

@@ -521,12 +521,14 @@ pub async fn delete(
     r: &ComputeRef,
     precondition: Precondition,
 ) -> Result<Option<(ComputeRow, String)>, OpError> {
-    let (state, r) = (state.clone(), r.clone());
-    state
-        .clone()
+    let (writer, r) = (state.clone(), r.clone());
+    let done = state
         .store
-        .write(move |tx| Box::pin(async move { delete_in(&state, tx, &r, precondition).await }))
-        .await
+        .write(move |tx| Box::pin(async move { delete_in(&writer, tx, &r, precondition).await }))
+        .await;
+    // The resource's role assignments went with it.
+    state.grants.invalidate();
+    done
 }
 
 async fn delete_in(

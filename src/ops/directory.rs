@@ -59,12 +59,14 @@ pub async fn put_subscription(
     display_name: Option<String>,
 ) -> Result<(SubscriptionRow, Written), OpError> {
     let now = state.clock.now_text();
-    state
+    let put = state
         .store
         .write(move |tx| {
             Box::pin(async move { put_subscription_in(tx, id, tenant, display_name, &now).await })
         })
-        .await
+        .await;
+    state.grants.invalidate();
+    put
 }
 
 async fn put_subscription_in(
@@ -119,7 +121,7 @@ pub async fn transfer_subscription(
     id: SubscriptionId,
     target: TenantId,
 ) -> Result<SubscriptionRow, OpError> {
-    state
+    let transferred = state
         .store
         .write(move |tx| {
             Box::pin(async move {
@@ -144,7 +146,9 @@ pub async fn transfer_subscription(
                 Ok(sub)
             })
         })
-        .await
+        .await;
+    state.grants.invalidate();
+    transferred
 }
 
 pub async fn get_subscription(

@@ -241,10 +241,13 @@ pub async fn get(state: &AppState, r: &IdentityRef) -> Result<IdentityRow, OpErr
 #[tracing::instrument(skip_all, fields(identity = %r.name))]
 pub async fn delete(state: &AppState, r: &IdentityRef) -> Result<bool, OpError> {
     let r = r.clone();
-    state
+    let done = state
         .store
         .write(move |tx| Box::pin(async move { delete_in(tx, &r).await }))
-        .await
+        .await;
+    // The identity's role assignments went with it.
+    state.grants.invalidate();
+    done
 }
 
 async fn delete_in(tx: &mut SqliteConnection, r: &IdentityRef) -> Result<bool, OpError> {

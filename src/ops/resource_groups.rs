@@ -195,7 +195,7 @@ pub async fn delete(
 ) -> Result<String, OpError> {
     let (name, now) = (name.clone(), state.clock.now_text());
     let op = state.idgen.uuid().simple().to_string().to_uppercase();
-    state
+    let done = state
         .store
         .write(move |tx| {
             Box::pin(async move {
@@ -214,7 +214,10 @@ pub async fn delete(
                 Ok::<_, OpError>(op)
             })
         })
-        .await
+        .await;
+    // The group's role assignments went with it.
+    state.grants.invalidate();
+    done
 }
 
 /// What a poll of an operation learns.

@@ -118,7 +118,7 @@ pub async fn put_assignment(
         return Err(RoleError::RoleDefinitionDoesNotExist(role_key).into());
     }
     let (scope, now) = (scope.clone(), state.clock.now_text());
-    state
+    let written = state
         .store
         .write(move |tx| {
             Box::pin(async move {
@@ -192,7 +192,9 @@ pub async fn put_assignment(
                 Ok((row, Written::Created))
             })
         })
-        .await
+        .await;
+    state.grants.invalidate();
+    written
 }
 
 /// The assignment with this name at this scope.
@@ -220,7 +222,7 @@ pub async fn delete_assignment(
 ) -> Result<Option<AssignmentRow>, OpError> {
     let name = check_name(name)?;
     let scope = scope.clone();
-    state
+    let deleted = state
         .store
         .write(move |tx| {
             Box::pin(async move {
@@ -233,7 +235,9 @@ pub async fn delete_assignment(
                 }
             })
         })
-        .await
+        .await;
+    state.grants.invalidate();
+    deleted
 }
 
 /// The assignments that apply at a scope, above and (unless `atScope()`) below it.

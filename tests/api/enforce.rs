@@ -433,3 +433,40 @@ async fn r13_assigning_a_user_assigned_identity_needs_managed_identity_operator_
     .await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
 }
+
+#[tokio::test]
+async fn enforce_a_deleted_assignment_stops_granting_at_once() {
+    let app = enforcing().await;
+    let (admin, instance, principal) = vm_with_role(&app, READER).await;
+    let mi = vm_token(&app, &instance).await;
+    let path = format!("{}/resources?api-version={RG_API}", app.group_id("rg1"));
+    assert_eq!(
+        call_as(&app, &mi, Method::GET, &path, None).await.status,
+        StatusCode::OK
+    );
+    let list = call_as(
+        &app,
+        &admin,
+        Method::GET,
+        &format!(
+            "{}/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01&$filter=principalId eq '{principal}'",
+            app.group_id("rg1")
+        ),
+        None,
+    )
+    .await;
+    let id = list.body["value"][0]["id"].as_str().unwrap().to_string();
+    let deleted = call_as(
+        &app,
+        &admin,
+        Method::DELETE,
+        &format!("{id}?api-version=2022-04-01"),
+        None,
+    )
+    .await;
+    assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.body);
+    assert_eq!(
+        call_as(&app, &mi, Method::GET, &path, None).await.status,
+        StatusCode::FORBIDDEN
+    );
+}

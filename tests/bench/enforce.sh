@@ -44,8 +44,14 @@ for mode in open enforce; do
   put() { curl -s -o /dev/null -w '%{http_code}\n' -X PUT -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d "$2" "$1"; }
   export -f put; export token
   put "$arm/big?api-version=2021-04-01" '{"location":"westeurope"}' >/dev/null
+  put "$arm/writes?api-version=2021-04-01" '{"location":"westeurope"}' >/dev/null
   seq 1 1000 | xargs -P 16 -I{} bash -c "put '$arm/big/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-{}?api-version=2023-01-31' '{\"location\":\"westeurope\"}'" | sort | uniq -c | sed "s/^/$mode identities: /"
-  seq 1 99 | xargs -P 16 -I{} bash -c "put '$arm/g{}?api-version=2021-04-01' '{\"location\":\"westeurope\"}' >/dev/null; put '$arm/g{}/providers/Microsoft.Authorization/roleAssignments/\$(python3 -c \"import uuid; print(uuid.uuid4())\")?api-version=2022-04-01' '{\"properties\":{\"roleDefinitionId\":\"/subscriptions/$sub/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7\",\"principalId\":\"55555555-5555-4555-8555-555555555555\",\"principalType\":\"ServicePrincipal\"}}'" | sort | uniq -c | sed "s/^/$mode assignments: /"
+  role="/subscriptions/$sub/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7"
+  for g in $(seq 1 99); do
+    put "$arm/g$g?api-version=2021-04-01" '{"location":"westeurope"}' >/dev/null
+    put "$arm/g$g/providers/Microsoft.Authorization/roleAssignments/$(cat /proc/sys/kernel/random/uuid)?api-version=2022-04-01" \
+      "{\"properties\":{\"roleDefinitionId\":\"$role\",\"principalId\":\"55555555-5555-4555-8555-555555555555\",\"principalType\":\"ServicePrincipal\"}}"
+  done | sort | uniq -c | sed "s/^/$mode assignments: /"
 done
 declare -A runs
 for r in $(seq "$rounds"); do
@@ -53,7 +59,7 @@ for r in $(seq "$rounds"); do
     token=${tokens[$mode]}
     base="http://127.0.0.1:${port[$mode]}/subscriptions/$sub/resourceGroups/big"
     runs[list_$mode]+=" $(wrk -t2 -c16 -d${secs}s -H "Authorization: Bearer $token" "$base/resources?api-version=2021-04-01&\$top=1000" | rps)"
-    runs[put_$mode]+=" $(PATH_PREFIX="/subscriptions/$sub/resourceGroups/big/providers/Microsoft.ManagedIdentity/userAssignedIdentities/r$r-" \
+    runs[put_$mode]+=" $(PATH_PREFIX="/subscriptions/$sub/resourceGroups/writes/providers/Microsoft.ManagedIdentity/userAssignedIdentities/r$r-" \
       PATH_SUFFIX='?api-version=2023-01-31' BODY='{"location":"westeurope"}' \
       wrk -t2 -c16 -d${secs}s -H "Authorization: Bearer $token" -s "$lua" "http://127.0.0.1:${port[$mode]}" | rps)"
   done
