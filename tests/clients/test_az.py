@@ -163,3 +163,56 @@ def test_az_role_assignment_create_list_delete(tmp_path):
     assert "RoleAssignmentExists" in again or "already exists" in again, again
     az("role", "assignment", "delete", "--ids", made["id"])
     assert json.loads(az("role", "assignment", "list", "--scope", scope, "--fill-principal-name", "false")) == []
+
+
+def start_enforcing(tmp_path):
+    """A second mi-sim, in the enforce mode, on free ports; returns (process, http, https, CA)."""
+    proc = subprocess.Popen([MI_SIM, "serve", "--auth", "enforce", "--port", "0", "--tls-port", "0",
+                             "--db", str(tmp_path / "enforce.db")], stdout=subprocess.PIPE, text=True)
+    found = {}
+    for line in proc.stdout:
+        for key, label in (("http", "ARM (http):"), ("https", "ARM (https):"), ("ca", "CA file:")):
+            if line.strip().startswith(label):
+                found[key] = line.split(label, 1)[1].split()[0]
+        if len(found) == 3:
+            break
+    return proc, found["http"], found["https"].replace("127.0.0.1", "localhost"), found["ca"]
+
+
+def test_az_r20_in_the_enforce_mode_a_vm_reads_what_its_role_grants(tmp_path):
+    proc, http, https, ca = start_enforcing(tmp_path)
+    try:
+        tls = {"REQUESTS_CA_BUNDLE": ca, "SSL_CERT_FILE": ca}
+        cfg = tmp_path / "az"
+        az = lambda *args, **kw: run_az(cfg, *args, env=tls, **kw)  # noqa: E731
+        az("cloud", "register", "-n", "mi-sim", "--endpoint-resource-manager", https + "/")
+        az("cloud", "set", "-n", "mi-sim")
+        az("config", "set", "core.instance_discovery=false")
+        az("login", "--service-principal", "-u", "44444444-4444-4444-8444-444444444444",
+           "-p", "mi-sim~well-known-client-secret", "--tenant", TENANT)
+        az("group", "create", "--name", "vm-rg", "--location", "westeurope")
+        az("group", "create", "--name", "other-rg", "--location", "westeurope")
+        vm_url = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/vm-rg/providers/Microsoft.Compute/virtualMachines/myVM?api-version=2024-07-01"
+        az("rest", "--method", "put", "--url", vm_url, "--body",
+           json.dumps({"location": "westeurope", "properties": {"hardwareProfile": {"vmSize": "Standard_B1s"}}}))
+        principal = json.loads(az("vm", "identity", "assign", "-g", "vm-rg", "-n", "myVM"))["systemAssignedIdentity"]
+        az("role", "assignment", "create", "--assignee-object-id", principal, "--assignee-principal-type",
+           "ServicePrincipal", "--role", "Reader", "--scope", f"/subscriptions/{SUBSCRIPTION}/resourceGroups/vm-rg")
+
+        # On the VM: az login --identity, then the seed's walkthrough.
+        exports = subprocess.run([MI_SIM, "env", "myVM", "--url", http], capture_output=True, text=True, check=True).stdout
+        on_vm = dict(line.removeprefix("export ").replace("'", "").split("=", 1) for line in exports.splitlines())
+        on_vm.update(tls)
+        vm_cfg = tmp_path / "on-vm"
+        run_az(vm_cfg, "cloud", "register", "-n", "mi-sim", "--endpoint-resource-manager", https + "/", env=tls)
+        run_az(vm_cfg, "cloud", "set", "-n", "mi-sim", env=tls)
+        run_az(vm_cfg, "login", "--identity", env=on_vm)
+        found = run_az(vm_cfg, "resource", "list", "-n", "myVM", "--query", "[*].identity.principalId", "--out", "tsv", env=on_vm)
+        assert found == principal
+        full = {k: v for k, v in os.environ.items() if k not in HOOKS}
+        full.update(on_vm, AZURE_CONFIG_DIR=str(vm_cfg))
+        refused = subprocess.run([AZ, "resource", "list", "-g", "other-rg"], env=full, capture_output=True, text=True, timeout=180)
+        assert refused.returncode != 0 and "AuthorizationFailed" in refused.stderr, refused.stderr
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
