@@ -83,6 +83,15 @@ def test_az_cli_walkthroughs_against_mi_sim_as_a_custom_cloud(tmp_path):
     assert az("identity", "list", "--resource-group", "myResourceGroup", "--query", "length(@)") == "0"
 
 
+def sign_in(az, arm=None):
+    """Registers mi-sim as az's cloud and signs in as the bootstrapped application."""
+    app = control("GET", f"/simulator/tenants/{TENANT}/applications")["value"][0]
+    az("cloud", "register", "-n", "mi-sim", "--endpoint-resource-manager", (arm or HTTPS) + "/")
+    az("cloud", "set", "-n", "mi-sim")
+    az("config", "set", "core.instance_discovery=false")
+    az("login", "--service-principal", "-u", app["appId"], "-p", app["clientSecret"], "--tenant", TENANT)
+
+
 def run_az_failing(config, *args):
     """Runs az expecting it to fail; returns its stderr."""
     full = {k: v for k, v in os.environ.items() if k not in HOOKS}
@@ -95,11 +104,7 @@ def run_az_failing(config, *args):
 def test_az_cli_reproduces_the_known_issues_r14_and_r18(tmp_path):
     cfg = tmp_path / "az"
     az = lambda *args, **kw: run_az(cfg, *args, **kw)  # noqa: E731
-    app = control("GET", f"/simulator/tenants/{TENANT}/applications")["value"][0]
-    az("cloud", "register", "-n", "mi-sim", "--endpoint-resource-manager", HTTPS + "/")
-    az("cloud", "set", "-n", "mi-sim")
-    az("config", "set", "core.instance_discovery=false")
-    az("login", "--service-principal", "-u", app["appId"], "-p", app["clientSecret"], "--tenant", TENANT)
+    sign_in(az)
     az("group", "create", "--name", "rg-a", "--location", "westeurope")
     az("group", "create", "--name", "rg-b", "--location", "westeurope")
     vm_url = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-a/providers/Microsoft.Compute/virtualMachines/myVM?api-version=2024-07-01"
@@ -143,11 +148,7 @@ def test_az_cli_reproduces_the_known_issues_r14_and_r18(tmp_path):
 def test_az_role_assignment_create_list_delete(tmp_path):
     cfg = tmp_path / "az"
     az = lambda *args, **kw: run_az(cfg, *args, **kw)  # noqa: E731
-    app = control("GET", f"/simulator/tenants/{TENANT}/applications")["value"][0]
-    az("cloud", "register", "-n", "mi-sim", "--endpoint-resource-manager", HTTPS + "/")
-    az("cloud", "set", "-n", "mi-sim")
-    az("config", "set", "core.instance_discovery=false")
-    az("login", "--service-principal", "-u", app["appId"], "-p", app["clientSecret"], "--tenant", TENANT)
+    sign_in(az)
     az("group", "create", "--name", "rbac-rg", "--location", "westeurope")
     principal = json.loads(az("identity", "create", "-g", "rbac-rg", "-n", "reader-id"))["principalId"]
     scope = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rbac-rg"
@@ -185,11 +186,7 @@ def test_az_r20_in_the_enforce_mode_a_vm_reads_what_its_role_grants(tmp_path):
         tls = {"REQUESTS_CA_BUNDLE": ca, "SSL_CERT_FILE": ca}
         cfg = tmp_path / "az"
         az = lambda *args, **kw: run_az(cfg, *args, env=tls, **kw)  # noqa: E731
-        az("cloud", "register", "-n", "mi-sim", "--endpoint-resource-manager", https + "/")
-        az("cloud", "set", "-n", "mi-sim")
-        az("config", "set", "core.instance_discovery=false")
-        az("login", "--service-principal", "-u", "44444444-4444-4444-8444-444444444444",
-           "-p", "mi-sim~well-known-client-secret", "--tenant", TENANT)
+        sign_in(az, https)
         az("group", "create", "--name", "vm-rg", "--location", "westeurope")
         az("group", "create", "--name", "other-rg", "--location", "westeurope")
         vm_url = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/vm-rg/providers/Microsoft.Compute/virtualMachines/myVM?api-version=2024-07-01"

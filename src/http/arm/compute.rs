@@ -45,19 +45,32 @@ pub struct VmPath {
 
 impl VmPath {
     async fn parse(&self, state: &AppState) -> Result<ComputeRef, ArmError> {
-        let scope = (
-            self.subscription_id.as_str(),
-            self.resource_group_name.as_str(),
-        );
-        let (subscription, group, name) =
-            resource_path(state, scope, ResourceName::vm(&self.vm_name)).await?;
-        Ok(ComputeRef {
-            subscription,
-            group,
-            kind: ComputeKind::VirtualMachine,
-            name,
-        })
+        vm_ref(
+            state,
+            (
+                &self.subscription_id,
+                &self.resource_group_name,
+                &self.vm_name,
+            ),
+        )
+        .await
     }
+}
+
+/// The VM a path names (subscription, group, VM name), checked as ARM checks it: a bad name
+/// in a missing group is the group's error.
+pub(crate) async fn vm_ref(
+    state: &AppState,
+    (subscription, group, vm): (&str, &str, &str),
+) -> Result<ComputeRef, ArmError> {
+    let (subscription, group, name) =
+        resource_path(state, (subscription, group), ResourceName::vm(vm)).await?;
+    Ok(ComputeRef {
+        subscription,
+        group,
+        kind: ComputeKind::VirtualMachine,
+        name,
+    })
 }
 
 /// A virtual machine. `properties` echo what the client sent (profiles are accepted, not

@@ -3,14 +3,13 @@
 //! (`virtualMachineExtensionImage.json`). Writes are long-running as Compute runs them: the
 //! first answer says `Creating`/`Updating` and carries `Azure-AsyncOperation`, whose status
 //! ends `Succeeded` or `Failed` with the agent's error (R18).
+use super::compute::vm_ref;
 use super::lro::with_lro_headers;
 use crate::domain::extensions::{EXTENSION_IMAGES, EXTENSION_TYPE};
 use crate::domain::identity::Write;
 use crate::domain::{ResourceName, SubscriptionId, Tags};
 use crate::http::error::{ArmError, ArmErrorResponse};
-use crate::http::extract::{
-    parse_location, query_param, resource_path, ApiVersion, ApiVersionParam,
-};
+use crate::http::extract::{parse_location, query_param, ApiVersion, ApiVersionParam};
 use crate::http::json;
 use crate::ops::compute::ComputeRef;
 use crate::ops::extensions::{self as ops, ExtensionOutcome, ExtensionRef, ExtensionSpec};
@@ -39,18 +38,12 @@ pub struct VmExtensionsPath {
 
 impl VmExtensionsPath {
     async fn parse(&self, state: &AppState) -> Result<ComputeRef, ArmError> {
-        let scope = (
+        let vm = (
             self.subscription_id.as_str(),
             self.resource_group_name.as_str(),
+            self.vm_name.as_str(),
         );
-        let (subscription, group, name) =
-            resource_path(state, scope, ResourceName::vm(&self.vm_name)).await?;
-        Ok(ComputeRef {
-            subscription,
-            group,
-            kind: crate::domain::compute::ComputeKind::VirtualMachine,
-            name,
-        })
+        vm_ref(state, vm).await
     }
 }
 
@@ -67,13 +60,12 @@ pub struct VmExtensionPath {
 
 impl VmExtensionPath {
     async fn parse(&self, state: &AppState) -> Result<ExtensionRef, ArmError> {
-        let vm = VmExtensionsPath {
-            subscription_id: self.subscription_id.clone(),
-            resource_group_name: self.resource_group_name.clone(),
-            vm_name: self.vm_name.clone(),
-        }
-        .parse(state)
-        .await?;
+        let vm = (
+            self.subscription_id.as_str(),
+            self.resource_group_name.as_str(),
+            self.vm_name.as_str(),
+        );
+        let vm = vm_ref(state, vm).await?;
         let name = ResourceName::extension(&self.vm_extension_name)?;
         Ok(ExtensionRef { vm, name })
     }
