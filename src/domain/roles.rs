@@ -149,6 +149,77 @@ pub fn role_definition_guid(id: &str) -> Option<String> {
     (scope_ok && uuid::Uuid::parse_str(guid).is_ok()).then(|| guid.to_string())
 }
 
+/// Bounds of a custom role (Azure: 5,000 custom roles a tenant; names up to 512 characters).
+pub const MAX_ROLE_NAME: usize = 512;
+pub const MAX_ACTIONS: usize = 1000;
+pub const MAX_ASSIGNABLE_SCOPES: usize = 100;
+
+/// The control-plane actions and notActions of a custom role's `permissions`, every block
+/// together (a role's blocks are one set of grants).
+pub fn custom_actions(permissions: &serde_json::Value) -> (Vec<String>, Vec<String>) {
+    let strings = |block: &serde_json::Value, key: &str| -> Vec<String> {
+        block
+            .get(key)
+            .and_then(|v| v.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let blocks = permissions.as_array().cloned().unwrap_or_default();
+    let mut actions = Vec::new();
+    let mut not_actions = Vec::new();
+    for b in &blocks {
+        actions.extend(strings(b, "actions"));
+        not_actions.extend(strings(b, "notActions"));
+    }
+    (actions, not_actions)
+}
+
+/// Why a custom role body is refused: a name, permissions (arrays of action strings) and at
+/// least one assignable scope, within Azure's bounds.
+pub fn check_custom_role(
+    role_name: &str,
+    permissions: &serde_json::Value,
+    assignable_scopes: &[String],
+) -> Result<(), String> {
+    if role_name.trim().is_empty() || role_name.len() > MAX_ROLE_NAME {
+        return Err(format!(
+            "'roleName' must be 1 to {MAX_ROLE_NAME} characters long."
+        ));
+    }
+    let Some(blocks) = permissions.as_array().filter(|b| !b.is_empty()) else {
+        return Err("'permissions' must be a list of {actions, notActions, dataActions, notDataActions} blocks.".into());
+    };
+    let mut count = 0;
+    for b in blocks {
+        for key in ["actions", "notActions", "dataActions", "notDataActions"] {
+            match b.get(key) {
+                None | Some(serde_json::Value::Null) => {}
+                Some(serde_json::Value::Array(a)) if a.iter().all(|x| x.is_string()) => {
+                    count += a.len()
+                }
+                Some(_) => {
+                    return Err(format!(
+                        "'permissions[].{key}' must be a list of action strings."
+                    ))
+                }
+            }
+        }
+    }
+    if count > MAX_ACTIONS {
+        return Err(format!(
+            "A role may list at most {MAX_ACTIONS} actions; this one lists {count}."
+        ));
+    }
+    if assignable_scopes.is_empty() || assignable_scopes.len() > MAX_ASSIGNABLE_SCOPES {
+        return Err(format!("'assignableScopes' must list 1 to {MAX_ASSIGNABLE_SCOPES} scopes, such as /subscriptions/{{id}}."));
+    }
+    Ok(())
+}
+
 /// What a role-assignment list asks for (`$filter`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AssignmentFilter {

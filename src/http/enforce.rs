@@ -7,7 +7,7 @@ use super::error::ArmError;
 use crate::domain::authorization::{
     request_scope, CallerGrants, Grant, Principal, Unverified, VerifiedPrincipal,
 };
-use crate::domain::roles::built_in;
+use crate::domain::roles::{built_in, custom_actions};
 use crate::state::AppState;
 use crate::store;
 use actix_web::http::header::{HeaderValue, WWW_AUTHENTICATE};
@@ -143,28 +143,38 @@ pub async fn check(
         Some(g) => g,
         None => {
             let mut conn = state.store.read().await.map_err(internal)?;
-            let rows = store::roles::list_for_principal(&mut conn, &p.object_id, MAX_GRANTS)
+            let rows = store::roles::grants_of_principal(&mut conn, &p.object_id, MAX_GRANTS)
                 .await
                 .map_err(internal)?;
             let grants: Arc<Vec<Grant>> = Arc::new(
                 rows.into_iter()
-                    .filter_map(|(scope_key, role_key)| {
-                        let role = built_in(&role_key)?;
+                    .filter_map(|(scope_key, role_key, custom)| {
+                        let (role_name, actions, not_actions) = match (custom, built_in(&role_key))
+                        {
+                            (Some(perms), _) => {
+                                let (a, n) = custom_actions(&perms.0);
+                                (role_key.clone(), a, n)
+                            }
+                            (None, Some(role)) => (
+                                role.name.to_string(),
+                                role.permission
+                                    .actions
+                                    .iter()
+                                    .map(|a| a.to_string())
+                                    .collect(),
+                                role.permission
+                                    .not_actions
+                                    .iter()
+                                    .map(|a| a.to_string())
+                                    .collect(),
+                            ),
+                            (None, None) => return None,
+                        };
                         Some(Grant {
                             scope_key,
-                            role_name: role.name.to_string(),
-                            actions: role
-                                .permission
-                                .actions
-                                .iter()
-                                .map(|a| a.to_string())
-                                .collect(),
-                            not_actions: role
-                                .permission
-                                .not_actions
-                                .iter()
-                                .map(|a| a.to_string())
-                                .collect(),
+                            role_name,
+                            actions,
+                            not_actions,
                         })
                     })
                     .collect(),

@@ -209,6 +209,11 @@ fn role_code(r: &crate::ops::roles::RoleError) -> (StatusCode, &'static str) {
         R::NotFound(_) => (StatusCode::NOT_FOUND, "RoleAssignmentNotFound"),
         R::TooMany(_) => (bad, "RoleAssignmentLimitExceeded"),
         R::InvalidFilter(_) => (bad, "InvalidFilter"),
+        R::InvalidDefinitionId(_) => (bad, "InvalidRoleDefinitionId"),
+        R::InvalidDefinition(_) => (bad, "InvalidRoleDefinitionParameter"),
+        R::SameNameExists => (StatusCode::CONFLICT, "RoleDefinitionWithSameNameExists"),
+        R::BuiltInRole(_) => (bad, "RoleDefinitionUpdateNotPermitted"),
+        R::HasAssignments(_) => (StatusCode::CONFLICT, "RoleDefinitionHasAssignments"),
     }
 }
 

@@ -41,6 +41,25 @@ pub enum RoleError {
     TooMany(String),
     #[error("{0}")]
     InvalidFilter(String),
+    #[error("The role definition ID '{0}' is not valid. It must be a GUID.")]
+    InvalidDefinitionId(String),
+    #[error("{0}")]
+    InvalidDefinition(String),
+    #[error("A custom role with the same name already exists in this directory.")]
+    SameNameExists,
+    #[error("'{0}' is a built-in role; built-in roles cannot be changed or deleted.")]
+    BuiltInRole(String),
+    #[error("There are existing role assignments referencing role '{0}'. Delete them first.")]
+    HasAssignments(String),
+}
+
+/// What a PUT of a custom role asks for.
+#[derive(Debug, Clone)]
+pub struct DefinitionSpec {
+    pub role_name: String,
+    pub description: String,
+    pub permissions: serde_json::Value,
+    pub assignable_scopes: Vec<String>,
 }
 
 /// What a PUT asks for.
@@ -114,15 +133,19 @@ pub async fn put_assignment(
         .map_err(|_| RoleError::InvalidPrincipalId(spec.principal_id.clone()))?;
     let role_key = role_definition_guid(&spec.role_definition_id)
         .ok_or_else(|| RoleError::RoleDefinitionDoesNotExist(spec.role_definition_id.clone()))?;
-    if built_in(&role_key).is_none() {
-        return Err(RoleError::RoleDefinitionDoesNotExist(role_key).into());
-    }
     let (scope, now) = (scope.clone(), state.clock.now_text());
     let written = state
         .store
         .write(move |tx| {
             Box::pin(async move {
                 require_scope(&mut *tx, &scope).await?;
+                if built_in(&role_key).is_none()
+                    && store::roles::get_definition(&mut *tx, &role_key)
+                        .await?
+                        .is_none()
+                {
+                    return Err(RoleError::RoleDefinitionDoesNotExist(role_key).into());
+                }
                 let sub = scope.subscription().to_string();
                 let scope_key = scope.key();
                 if let Some(existing) = store::roles::get(&mut *tx, &name).await? {
@@ -267,4 +290,150 @@ pub async fn check_definition_scope(
         Some(s) => require_scope(&mut *state.store.read().await?, s).await,
         None => Ok(()),
     }
+}
+
+fn check_definition_id(id: &str) -> Result<String, OpError> {
+    uuid::Uuid::parse_str(id)
+        .map(|u| u.hyphenated().to_string())
+        .map_err(|_| RoleError::InvalidDefinitionId(id.to_string()).into())
+}
+
+/// PUT of a custom role: 201, or 200 when it existed. Each assignable scope must exist.
+#[tracing::instrument(skip_all, fields(scope = %scope, id))]
+pub async fn put_definition(
+    state: &AppState,
+    scope: &ResourceId,
+    id: &str,
+    spec: DefinitionSpec,
+    caller: Option<String>,
+) -> Result<(store::roles::DefinitionRow, Written), OpError> {
+    let name = check_definition_id(id)?;
+    if built_in(&name).is_some() {
+        return Err(RoleError::BuiltInRole(name).into());
+    }
+    crate::domain::roles::check_custom_role(
+        &spec.role_name,
+        &spec.permissions,
+        &spec.assignable_scopes,
+    )
+    .map_err(RoleError::InvalidDefinition)?;
+    let mut scopes = Vec::with_capacity(spec.assignable_scopes.len());
+    for raw in &spec.assignable_scopes {
+        scopes.push(parse_scope(raw)?);
+    }
+    let (scope, now) = (scope.clone(), state.clock.now_text());
+    let done = state
+        .store
+        .write(move |tx| {
+            Box::pin(async move {
+                for s in &scopes {
+                    require_scope(&mut *tx, s).await?;
+                }
+                if crate::domain::roles::BUILT_IN_ROLES
+                    .iter()
+                    .any(|r| r.name.eq_ignore_ascii_case(spec.role_name.trim()))
+                {
+                    return Err(RoleError::SameNameExists.into());
+                }
+                if let Some(other) =
+                    store::roles::definition_named(&mut *tx, spec.role_name.trim()).await?
+                {
+                    if other != name {
+                        return Err(RoleError::SameNameExists.into());
+                    }
+                }
+                let existing = store::roles::get_definition(&mut *tx, &name).await?;
+                let written = if existing.is_some() {
+                    Written::Updated
+                } else {
+                    Written::Created
+                };
+                let row = store::roles::DefinitionRow {
+                    name: name.clone(),
+                    scope: existing
+                        .as_ref()
+                        .map_or_else(|| scope.to_string(), |e| e.scope.clone()),
+                    role_name: spec.role_name.trim().to_string(),
+                    description: spec.description,
+                    permissions: sqlx::types::Json(spec.permissions),
+                    assignable_scopes: sqlx::types::Json(
+                        scopes.iter().map(ResourceId::to_string).collect(),
+                    ),
+                    created_on: existing
+                        .as_ref()
+                        .map_or_else(|| now.clone(), |e| e.created_on.clone()),
+                    updated_on: now,
+                    created_by: existing
+                        .as_ref()
+                        .map_or_else(|| caller.clone(), |e| e.created_by.clone()),
+                    updated_by: caller,
+                };
+                store::roles::upsert_definition(&mut *tx, &row).await?;
+                Ok((row, written))
+            })
+        })
+        .await;
+    // Assignments of this role now grant what it says.
+    state.grants.invalidate();
+    done
+}
+
+/// A custom role, if there is one with this id.
+pub async fn custom_definition(
+    state: &AppState,
+    id: &str,
+) -> Result<Option<store::roles::DefinitionRow>, OpError> {
+    let Ok(name) = check_definition_id(id) else {
+        return Ok(None);
+    };
+    Ok(store::roles::get_definition(&mut *state.store.read().await?, &name).await?)
+}
+
+/// Every custom role assignable at `scope` (one of its assignable scopes is at or above it).
+pub async fn custom_definitions(
+    state: &AppState,
+    scope: Option<&ResourceId>,
+) -> Result<Vec<store::roles::DefinitionRow>, OpError> {
+    let all = store::roles::list_definitions(&mut *state.store.read().await?).await?;
+    let key = scope.map(ResourceId::key);
+    Ok(all
+        .into_iter()
+        .filter(|d| {
+            key.as_deref().is_none_or(|k| {
+                d.assignable_scopes.0.iter().any(|s| {
+                    let s = s.to_lowercase();
+                    k == s || k.strip_prefix(&s).is_some_and(|rest| rest.starts_with('/'))
+                })
+            })
+        })
+        .collect())
+}
+
+/// DELETE of a custom role: the deleted role, or `None` when there was none. A role that
+/// assignments still name is kept (409).
+pub async fn delete_definition(
+    state: &AppState,
+    id: &str,
+) -> Result<Option<store::roles::DefinitionRow>, OpError> {
+    let name = check_definition_id(id)?;
+    if built_in(&name).is_some() {
+        return Err(RoleError::BuiltInRole(name).into());
+    }
+    let done = state
+        .store
+        .write(move |tx| {
+            Box::pin(async move {
+                let Some(row) = store::roles::get_definition(&mut *tx, &name).await? else {
+                    return Ok(None);
+                };
+                if store::roles::assignments_of_role(&mut *tx, &name).await? > 0 {
+                    return Err(RoleError::HasAssignments(row.role_name).into());
+                }
+                store::roles::delete_definition(&mut *tx, &name).await?;
+                Ok(Some(row))
+            })
+        })
+        .await;
+    state.grants.invalidate();
+    done
 }

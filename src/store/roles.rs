@@ -176,14 +176,118 @@ pub async fn count_in_subscription(
         .await
 }
 
-/// Every assignment of a principal (the enforce mode's grants), at most `limit`.
-pub async fn list_for_principal(
+/// A custom role definition.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DefinitionRow {
+    pub name: String,
+    pub scope: String,
+    pub role_name: String,
+    pub description: String,
+    /// `[{"actions", "notActions", "dataActions", "notDataActions"}]` as given.
+    pub permissions: sqlx::types::Json<serde_json::Value>,
+    pub assignable_scopes: sqlx::types::Json<Vec<String>>,
+    pub created_on: String,
+    pub updated_on: String,
+    pub created_by: Option<String>,
+    pub updated_by: Option<String>,
+}
+
+const DEFINITION_COLUMNS: &str =
+    "name, scope, role_name, description, permissions, assignable_scopes,
+    created_on, updated_on, created_by, updated_by";
+
+pub async fn get_definition(
+    conn: &mut SqliteConnection,
+    name: &str,
+) -> Result<Option<DefinitionRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "select {DEFINITION_COLUMNS} from role_definitions where name = ?1"
+    ))
+    .bind(name)
+    .fetch_optional(conn)
+    .await
+}
+
+/// The custom role with this name (in any case), if any.
+pub async fn definition_named(
+    conn: &mut SqliteConnection,
+    role_name: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("select name from role_definitions where lower(role_name) = lower(?1)")
+        .bind(role_name)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Every custom role (a tenant holds at most 5,000).
+pub async fn list_definitions(
+    conn: &mut SqliteConnection,
+) -> Result<Vec<DefinitionRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "select {DEFINITION_COLUMNS} from role_definitions order by role_name limit 5000"
+    ))
+    .fetch_all(conn)
+    .await
+}
+
+pub async fn upsert_definition(
+    conn: &mut SqliteConnection,
+    d: &DefinitionRow,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into role_definitions (name, scope, role_name, description, permissions, assignable_scopes,
+             created_on, updated_on, created_by, updated_by)
+         values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+         on conflict (name) do update set role_name = excluded.role_name,
+             description = excluded.description, permissions = excluded.permissions,
+             assignable_scopes = excluded.assignable_scopes, updated_on = excluded.updated_on,
+             updated_by = excluded.updated_by",
+    )
+    .bind(&d.name)
+    .bind(&d.scope)
+    .bind(&d.role_name)
+    .bind(&d.description)
+    .bind(&d.permissions)
+    .bind(&d.assignable_scopes)
+    .bind(&d.created_on)
+    .bind(&d.updated_on)
+    .bind(&d.created_by)
+    .bind(&d.updated_by)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn delete_definition(conn: &mut SqliteConnection, name: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("delete from role_definitions where name = ?1")
+        .bind(name)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// How many assignments name a role.
+pub async fn assignments_of_role(
+    conn: &mut SqliteConnection,
+    role_key: &str,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("select count(*) from role_assignments where role_key = ?1")
+        .bind(role_key)
+        .fetch_one(conn)
+        .await
+}
+
+/// A principal's assignments with the permissions of their custom roles (null for built-in
+/// ones), for the enforce mode's grants.
+pub async fn grants_of_principal(
     conn: &mut SqliteConnection,
     principal: &str,
     limit: i64,
-) -> Result<Vec<(String, String)>, sqlx::Error> {
+) -> Result<Vec<(String, String, Option<sqlx::types::Json<serde_json::Value>>)>, sqlx::Error> {
     sqlx::query_as(
-        "select scope_key, role_key from role_assignments where principal_id = ?1 limit ?2",
+        "select a.scope_key, a.role_key, d.permissions from role_assignments a
+         left join role_definitions d on d.name = a.role_key
+         where a.principal_id = ?1 limit ?2",
     )
     .bind(principal)
     .bind(limit)

@@ -76,6 +76,8 @@ const PROVEN_BY: &[(&str, &str)] = &[
     ("RoleDefinitions_List", "role_definitions_are_the_built_in_roles_with_their_real_ids"),
     ("RoleDefinitions_GetById", "role_definitions_are_the_built_in_roles_with_their_real_ids"),
     ("RoleDefinitions_ListAtTenant", "role_definitions_are_the_built_in_roles_with_their_real_ids"),
+    ("RoleDefinitions_CreateOrUpdate", "custom_role_definitions_are_created_listed_assigned_and_deleted"),
+    ("RoleDefinitions_Delete", "custom_role_definitions_are_created_listed_assigned_and_deleted"),
 ];
 
 /// The ARM surfaces (tags) and their api-versions.

@@ -470,3 +470,78 @@ async fn enforce_a_deleted_assignment_stops_granting_at_once() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn enforce_a_custom_role_grants_exactly_its_actions() {
+    let app = enforcing().await;
+    let admin = app_token(&app, &format!("{ARM}.default")).await;
+    for rg in ["rg1"] {
+        call_as(
+            &app,
+            &admin,
+            Method::PUT,
+            &app.group_path(rg),
+            Some(json!({"location": "westeurope"})),
+        )
+        .await;
+    }
+    let vm = call_as(
+        &app,
+        &admin,
+        Method::PUT,
+        &app.vm_path("rg1", "vm1", ""),
+        Some(json!({"location": "westeurope", "identity": {"type": "SystemAssigned"}})),
+    )
+    .await;
+    let principal = vm.body["identity"]["principalId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let role = "44444444-dddd-4ddd-8ddd-444444444444";
+    let sub = format!("/subscriptions/{}", app.sub);
+    let def = json!({"properties": {"roleName": "Identity Writer", "permissions": [{"actions": ["Microsoft.ManagedIdentity/userAssignedIdentities/write"]}],
+                                    "assignableScopes": [sub]}});
+    let made = call_as(
+        &app,
+        &admin,
+        Method::PUT,
+        &format!(
+            "{sub}/providers/Microsoft.Authorization/roleDefinitions/{role}?api-version=2022-04-01"
+        ),
+        Some(def),
+    )
+    .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    let granted = call_as(
+        &app,
+        &admin,
+        Method::PUT,
+        &assignment(&app.group_id("rg1")),
+        Some(grant_body(&app, role, &principal)),
+    )
+    .await;
+    assert_eq!(granted.status, StatusCode::CREATED, "{}", granted.body);
+    let mi = vm_token(&app, vm.body["properties"]["vmId"].as_str().unwrap()).await;
+    let write = call_as(
+        &app,
+        &mi,
+        Method::PUT,
+        &app.identity_path("rg1", "made-by-vm"),
+        Some(json!({"location": "westeurope"})),
+    )
+    .await;
+    assert_eq!(write.status, StatusCode::CREATED, "{}", write.body);
+    let read = call_as(
+        &app,
+        &mi,
+        Method::GET,
+        &app.identity_path("rg1", "made-by-vm"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (read.status, read.code()),
+        (StatusCode::FORBIDDEN, "AuthorizationFailed"),
+        "the role grants write, not read"
+    );
+}

@@ -374,3 +374,119 @@ async fn r11_a_transfer_deletes_the_subscriptions_role_assignments() {
         .await
         .is_empty());
 }
+
+fn custom_role(app: &TestApp, name: &str, actions: Value) -> Value {
+    json!({"properties": {"roleName": name, "description": "reads identities",
+        "permissions": [{"actions": actions, "notActions": [], "dataActions": [], "notDataActions": []}],
+        "assignableScopes": [format!("/subscriptions/{}", app.sub)]}})
+}
+
+#[tokio::test]
+async fn custom_role_definitions_are_created_listed_assigned_and_deleted() {
+    let app = spawn_app().await;
+    let principal = vm_principal(&app).await;
+    let sub = format!("/subscriptions/{}", app.sub);
+    let guid = "33333333-cccc-4ccc-8ccc-333333333333";
+    let path =
+        format!("{sub}/providers/Microsoft.Authorization/roleDefinitions/{guid}?api-version={API}");
+    let made = app
+        .call(
+            Method::PUT,
+            &path,
+            Some(custom_role(
+                &app,
+                "Identity Reader",
+                json!(["Microsoft.ManagedIdentity/userAssignedIdentities/read"]),
+            )),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    assert_eq!(made.body["properties"]["type"], "CustomRole");
+    let again = app
+        .call(
+            Method::PUT,
+            &path,
+            Some(custom_role(&app, "Identity Reader", json!(["*/read"]))),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::OK);
+    let found = app
+        .call(Method::GET, &format!("{sub}/resourceGroups/rg1/providers/Microsoft.Authorization/roleDefinitions?api-version={API}&$filter=roleName eq 'identity reader'"), None)
+        .await;
+    assert_eq!(
+        found.body["value"].as_array().unwrap().len(),
+        1,
+        "{}",
+        found.body
+    );
+    assert_eq!(
+        found.body["value"][0]["properties"]["permissions"][0]["actions"],
+        json!(["*/read"])
+    );
+    let only_built_in = app
+        .call(Method::GET, &format!("{sub}/providers/Microsoft.Authorization/roleDefinitions?api-version={API}&$filter=type eq 'BuiltInRole'"), None)
+        .await;
+    assert!(only_built_in.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["properties"]["type"] == "BuiltInRole"));
+
+    for (case, body, code) in [
+        (
+            "same name",
+            custom_role(&app, "identity reader", json!(["*/read"])),
+            "RoleDefinitionWithSameNameExists",
+        ),
+        (
+            "built-in name",
+            custom_role(&app, "Reader", json!(["*/read"])),
+            "RoleDefinitionWithSameNameExists",
+        ),
+        (
+            "no permissions",
+            json!({"properties": {"roleName": "X", "permissions": [], "assignableScopes": [sub]}}),
+            "InvalidRoleDefinitionParameter",
+        ),
+        (
+            "no scopes",
+            json!({"properties": {"roleName": "Y", "permissions": [{"actions": ["*/read"]}]}}),
+            "InvalidRoleDefinitionParameter",
+        ),
+    ] {
+        let other = format!(
+            "{sub}/providers/Microsoft.Authorization/roleDefinitions/{}?api-version={API}",
+            uuid::Uuid::new_v4()
+        );
+        let r = app.call(Method::PUT, &other, Some(body)).await;
+        assert_eq!(r.code(), code, "{case}: {}", r.body);
+    }
+    let builtin = app
+        .call(Method::DELETE, &format!("{sub}/providers/Microsoft.Authorization/roleDefinitions/{READER}?api-version={API}"), None)
+        .await;
+    assert_eq!(builtin.code(), "RoleDefinitionUpdateNotPermitted");
+
+    let assigned = assign(&app, &app.group_id("rg1"), NAME_A, &principal, guid).await;
+    assert_eq!(assigned.status, StatusCode::CREATED, "{}", assigned.body);
+    let busy = app.call(Method::DELETE, &path, None).await;
+    assert_eq!(
+        (busy.status, busy.code()),
+        (StatusCode::CONFLICT, "RoleDefinitionHasAssignments")
+    );
+    app.call(
+        Method::DELETE,
+        &assignment_path(&app.group_id("rg1"), NAME_A),
+        None,
+    )
+    .await;
+    let deleted = app.call(Method::DELETE, &path, None).await;
+    assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.body);
+    assert_eq!(
+        app.call(Method::DELETE, &path, None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.call(Method::GET, &path, None).await.code(),
+        "RoleDefinitionDoesNotExist"
+    );
+}

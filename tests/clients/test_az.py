@@ -165,6 +165,18 @@ def test_az_role_assignment_create_list_delete(tmp_path):
     az("role", "assignment", "delete", "--ids", made["id"])
     assert json.loads(az("role", "assignment", "list", "--scope", scope, "--fill-principal-name", "false")) == []
 
+    # A custom role, made with az as the docs make one, then assigned by its name.
+    role = {"Name": "Identity Reader", "Description": "Reads user-assigned identities",
+            "Actions": ["Microsoft.ManagedIdentity/userAssignedIdentities/read"], "NotActions": [],
+            "AssignableScopes": [f"/subscriptions/{SUBSCRIPTION}"]}
+    created = json.loads(az("role", "definition", "create", "--role-definition", json.dumps(role)))
+    assert created["roleName"] == "Identity Reader" and created["roleType"] == "CustomRole"
+    listed = json.loads(az("role", "definition", "list", "--name", "Identity Reader"))
+    assert [d["name"] for d in listed] == [created["name"]]
+    custom = json.loads(az("role", "assignment", "create", "--assignee-object-id", principal,
+                           "--assignee-principal-type", "ServicePrincipal", "--role", "Identity Reader", "--scope", scope))
+    assert custom["roleDefinitionId"].endswith(created["name"])
+
 
 def start_enforcing(tmp_path):
     """A second mi-sim, in the enforce mode, on free ports; returns (process, http, https, CA)."""

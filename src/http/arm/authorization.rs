@@ -13,7 +13,7 @@ use crate::http::json;
 use crate::ops::roles::{self as ops, AssignmentSpec, RoleError};
 use crate::ops::Written;
 use crate::state::AppState;
-use crate::store::roles::AssignmentRow;
+use crate::store::roles::{AssignmentRow, DefinitionRow};
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, put, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -131,7 +131,7 @@ pub struct RoleAssignmentList {
 #[derive(Serialize, ToSchema)]
 pub struct RoleDefinition {
     id: String,
-    name: &'static str,
+    name: String,
     #[serde(rename = "type")]
     #[schema(example = "Microsoft.Authorization/roleDefinitions")]
     resource_type: &'static str,
@@ -151,7 +151,7 @@ impl RoleDefinition {
                 "{prefix}/providers/Microsoft.Authorization/roleDefinitions/{}",
                 r.id
             ),
-            name: r.id,
+            name: r.id.to_string(),
             resource_type: "Microsoft.Authorization/roleDefinitions",
             properties: json!({
                 "roleName": r.name,
@@ -167,6 +167,49 @@ impl RoleDefinition {
             }),
         }
     }
+}
+
+impl From<DefinitionRow> for RoleDefinition {
+    fn from(d: DefinitionRow) -> Self {
+        Self {
+            id: format!(
+                "{}/providers/Microsoft.Authorization/roleDefinitions/{}",
+                d.scope, d.name
+            ),
+            name: d.name,
+            resource_type: "Microsoft.Authorization/roleDefinitions",
+            properties: json!({
+                "roleName": d.role_name,
+                "type": "CustomRole",
+                "description": d.description,
+                "assignableScopes": d.assignable_scopes.0,
+                "permissions": d.permissions.0,
+                "createdOn": d.created_on,
+                "updatedOn": d.updated_on,
+                "createdBy": d.created_by,
+                "updatedBy": d.updated_by,
+            }),
+        }
+    }
+}
+
+/// The body of a custom role's PUT (`RoleDefinition`).
+#[derive(Deserialize, ToSchema)]
+pub struct RoleDefinitionCreate {
+    properties: RoleDefinitionCreateProperties,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RoleDefinitionCreateProperties {
+    role_name: String,
+    #[serde(default)]
+    description: Option<String>,
+    /// `[{"actions": [...], "notActions": [...], "dataActions": [...], "notDataActions": [...]}]`.
+    #[schema(value_type = Vec<Object>)]
+    permissions: Value,
+    #[serde(default)]
+    assignable_scopes: Vec<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -306,9 +349,16 @@ pub async fn role_assignments_list(
     Ok(json(StatusCode::OK, &RoleAssignmentList { value }))
 }
 
-fn definition(id: &str, scope: Option<&ResourceId>) -> Result<HttpResponse, ArmError> {
-    match built_in(id) {
-        Some(r) => Ok(json(StatusCode::OK, &RoleDefinition::new(r, scope))),
+async fn definition(
+    state: &AppState,
+    id: &str,
+    scope: Option<&ResourceId>,
+) -> Result<HttpResponse, ArmError> {
+    if let Some(r) = built_in(id) {
+        return Ok(json(StatusCode::OK, &RoleDefinition::new(r, scope)));
+    }
+    match ops::custom_definition(state, id).await? {
+        Some(d) => Ok(json(StatusCode::OK, &RoleDefinition::from(d))),
         None => Err(ArmError::new(
             StatusCode::NOT_FOUND,
             "RoleDefinitionDoesNotExist",
@@ -320,20 +370,94 @@ fn definition(id: &str, scope: Option<&ResourceId>) -> Result<HttpResponse, ArmE
     }
 }
 
-fn definitions(req: &HttpRequest, scope: Option<&ResourceId>) -> Result<HttpResponse, ArmError> {
+async fn definitions(
+    state: &AppState,
+    req: &HttpRequest,
+    scope: Option<&ResourceId>,
+) -> Result<HttpResponse, ArmError> {
     let f = parse_definition_filter(filter_of(req).as_deref())
         .map_err(|e| crate::ops::OpError::from(RoleError::InvalidFilter(e)))?;
-    let value = BUILT_IN_ROLES
+    let named = |n: &str| {
+        f.role_name
+            .as_deref()
+            .is_none_or(|want| n.eq_ignore_ascii_case(want))
+    };
+    let mut value: Vec<RoleDefinition> = BUILT_IN_ROLES
         .iter()
         .filter(|_| f.built_in != Some(false))
-        .filter(|r| {
-            f.role_name
-                .as_deref()
-                .is_none_or(|n| r.name.eq_ignore_ascii_case(n))
-        })
+        .filter(|r| named(r.name))
         .map(|r| RoleDefinition::new(r, scope))
         .collect();
+    if f.built_in != Some(true) {
+        value.extend(
+            ops::custom_definitions(state, scope)
+                .await?
+                .into_iter()
+                .filter(|d| named(&d.role_name))
+                .map(RoleDefinition::from),
+        );
+    }
     Ok(json(StatusCode::OK, &RoleDefinitionList { value }))
+}
+
+/// Create or update a custom role: 201, or 200 when it existed. Built-in roles cannot change.
+#[utoipa::path(
+    tag = "Authorization", operation_id = "RoleDefinitions_CreateOrUpdate",
+    params(DefinitionPath, ApiVersionParam), request_body = RoleDefinitionCreate,
+    responses((status = 200, body = RoleDefinition), (status = 201, body = RoleDefinition), (status = "default", body = ArmErrorResponse))
+)]
+#[put("/{scope:.*}/providers/Microsoft.Authorization/roleDefinitions/{roleDefinitionId}")]
+pub async fn role_definitions_create_or_update(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<DefinitionPath>,
+    _version: Versions,
+    body: web::Json<RoleDefinitionCreate>,
+) -> Result<HttpResponse, ArmError> {
+    let scope = ops::parse_scope(&path.scope)?;
+    let p = body.into_inner().properties;
+    let spec = ops::DefinitionSpec {
+        role_name: p.role_name,
+        description: p.description.unwrap_or_default(),
+        permissions: p.permissions,
+        assignable_scopes: p.assignable_scopes,
+    };
+    let (row, written) = ops::put_definition(
+        &state,
+        &scope,
+        &path.role_definition_id,
+        spec,
+        caller_oid(&req),
+    )
+    .await?;
+    let status = if written == Written::Created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok(json(status, &RoleDefinition::from(row)))
+}
+
+/// Delete a custom role: 200 with it, or 204 when there is none; 409 while assignments name it.
+#[utoipa::path(
+    tag = "Authorization", operation_id = "RoleDefinitions_Delete",
+    params(DefinitionPath, ApiVersionParam),
+    responses((status = 200, body = RoleDefinition), (status = 204, description = "No such role"),
+              (status = "default", body = ArmErrorResponse))
+)]
+#[delete("/{scope:.*}/providers/Microsoft.Authorization/roleDefinitions/{roleDefinitionId}")]
+pub async fn role_definitions_delete(
+    state: web::Data<AppState>,
+    path: web::Path<DefinitionPath>,
+    _version: Versions,
+) -> Result<HttpResponse, ArmError> {
+    ops::parse_scope(&path.scope)?;
+    Ok(
+        match ops::delete_definition(&state, &path.role_definition_id).await? {
+            Some(row) => json(StatusCode::OK, &RoleDefinition::from(row)),
+            None => HttpResponse::NoContent().finish(),
+        },
+    )
 }
 
 /// Get a role definition at a scope.
@@ -350,7 +474,7 @@ pub async fn role_definitions_get(
 ) -> Result<HttpResponse, ArmError> {
     let scope = ops::parse_scope(&path.scope)?;
     ops::check_definition_scope(&state, Some(&scope)).await?;
-    definition(&path.role_definition_id, Some(&scope))
+    definition(&state, &path.role_definition_id, Some(&scope)).await
 }
 
 /// List the role definitions usable at a scope; `roleName eq '...'` is how az resolves `--role`.
@@ -368,7 +492,7 @@ pub async fn role_definitions_list(
 ) -> Result<HttpResponse, ArmError> {
     let scope = ops::parse_scope(&path.scope)?;
     ops::check_definition_scope(&state, Some(&scope)).await?;
-    definitions(&req, Some(&scope))
+    definitions(&state, &req, Some(&scope)).await
 }
 
 /// Get a role definition by its tenant-level id.
@@ -379,10 +503,11 @@ pub async fn role_definitions_list(
 )]
 #[get("/providers/Microsoft.Authorization/roleDefinitions/{roleDefinitionId}")]
 pub async fn role_definitions_get_by_id(
+    state: web::Data<AppState>,
     path: web::Path<TenantDefinitionPath>,
     _version: Versions,
 ) -> Result<HttpResponse, ArmError> {
-    definition(&path.role_definition_id, None)
+    definition(&state, &path.role_definition_id, None).await
 }
 
 /// List the role definitions at the tenant.
@@ -393,10 +518,11 @@ pub async fn role_definitions_get_by_id(
 )]
 #[get("/providers/Microsoft.Authorization/roleDefinitions")]
 pub async fn role_definitions_list_at_tenant(
+    state: web::Data<AppState>,
     req: HttpRequest,
     _version: Versions,
 ) -> Result<HttpResponse, ArmError> {
-    definitions(&req, None)
+    definitions(&state, &req, None).await
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -407,5 +533,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(role_assignments_delete)
         .service(role_assignments_list)
         .service(role_definitions_get)
-        .service(role_definitions_list);
+        .service(role_definitions_list)
+        .service(role_definitions_create_or_update)
+        .service(role_definitions_delete);
 }
