@@ -202,6 +202,7 @@ fn role_code(r: &crate::ops::roles::RoleError) -> (StatusCode, &'static str) {
         R::InvalidAssignmentId(_) => (bad, "InvalidRoleAssignmentId"),
         R::InvalidPrincipalId(_) => (bad, "InvalidPrincipalId"),
         R::PrincipalNotFound { .. } => (bad, "PrincipalNotFound"),
+        R::UnmatchedPrincipalType { .. } => (bad, "UnmatchedPrincipalType"),
         R::RoleDefinitionDoesNotExist(_) => (bad, "RoleDefinitionDoesNotExist"),
         R::Exists(_) => (StatusCode::CONFLICT, "RoleAssignmentExists"),
         R::UpdateNotPermitted => (bad, "RoleAssignmentUpdateNotPermitted"),

@@ -29,6 +29,8 @@ pub enum RoleError {
     PrincipalNotFound { principal: String, tenant: String },
     #[error("The specified role definition with ID '{0}' does not exist.")]
     RoleDefinitionDoesNotExist(String),
+    #[error("The PrincipalId '{principal}' has type 'ServicePrincipal' , which is different from specified PrincipalType '{given}'.")]
+    UnmatchedPrincipalType { principal: String, given: String },
     #[error("The role assignment already exists. The ID of the existing role assignment is {0}.")]
     Exists(String),
     #[error("Tenant ID, application ID, principal ID, and scope are not allowed to be updated.")]
@@ -176,12 +178,21 @@ pub async fn put_assignment(
                     .await?
                     .map(|s| s.tenant_id)
                     .unwrap_or_default();
+                let known = store::principals::tenant_of(&mut *tx, &principal).await?;
                 let principal_type = match spec.principal_type {
+                    // Every principal mi-sim knows is a service principal (managed identities
+                    // and applications); Azure checks a given type against the directory.
+                    Some(t) if known.is_some() && !t.eq_ignore_ascii_case("ServicePrincipal") => {
+                        return Err(RoleError::UnmatchedPrincipalType {
+                            principal: principal.replace('-', ""),
+                            given: t,
+                        }
+                        .into());
+                    }
                     Some(t) => t,
                     None => {
                         // Without a principalType Azure looks the principal up in the
                         // subscription's directory first.
-                        let known = store::principals::tenant_of(&mut *tx, &principal).await?;
                         if !known.is_some_and(|t| t.eq_ignore_ascii_case(&tenant)) {
                             return Err(RoleError::PrincipalNotFound {
                                 principal: principal.replace('-', ""),

@@ -298,7 +298,18 @@ async fn role_assignment_errors_are_azures_and_change_nothing() {
             .contains("set the role assignment principalType"),
         "{message}"
     );
-    // With a principalType the principal is not looked up, as Azure documents.
+    // A given principalType is checked against the directory when the principal is known.
+    let user = json!({"properties": {"roleDefinitionId": role_id(&app, CONTRIBUTOR), "principalId": principal, "principalType": "User"}});
+    let r = app
+        .call(Method::PUT, &assignment_path(&group, NAME_B), Some(user))
+        .await;
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::BAD_REQUEST, "UnmatchedPrincipalType"),
+        "{}",
+        r.body
+    );
+    // With a principalType an unknown principal is not looked up, as Azure documents.
     let typed = json!({"properties": {"roleDefinitionId": role_id(&app, READER), "principalId": stranger, "principalType": "ServicePrincipal"}});
     let r = app
         .call(Method::PUT, &assignment_path(&group, NAME_B), Some(typed))
