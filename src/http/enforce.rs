@@ -15,6 +15,15 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use std::sync::Arc;
 
+/// The subscription-wide lists whose handlers filter by the caller's grants.
+const FILTERED_LISTS: &[&str] = &[
+    "/resources",
+    "/resourcegroups",
+    "/providers/microsoft.managedidentity/userassignedidentities",
+    "/providers/microsoft.compute/virtualmachines",
+    "/providers/microsoft.containerinstance/containergroups",
+];
+
 /// The most role assignments of one principal considered (Azure allows 4,000 a subscription).
 const MAX_GRANTS: i64 = 4000;
 /// The audiences ARM accepts, besides mi-sim's own address.
@@ -195,18 +204,21 @@ pub async fn check(
     if caller.allows(action, &scope.to_lowercase()) {
         return Ok(Arc::new(caller));
     }
-    // The generic list of a subscription answers whoever may read something in it, with only
-    // what they may read (its handler filters by these grants), as ARM's list does.
-    let sub_list = format!(
-        "/subscriptions/{}/resources",
-        subscription.as_deref().unwrap_or_default()
-    );
-    if req.path().eq_ignore_ascii_case(&sub_list)
-        && caller
-            .grants
-            .iter()
-            .any(|g| g.covers_part_of(&scope.to_lowercase()) && g.permits(action))
-    {
+    // A subscription-wide list answers whoever may read something in the subscription, with
+    // only what they may read (its handler filters with `extract::Visibility`), as ARM does.
+    let path = req.path().to_ascii_lowercase();
+    let listed = subscription.as_deref().and_then(|s| {
+        path.strip_prefix(&format!("/subscriptions/{}", s.to_ascii_lowercase()))
+            .map(|rest| FILTERED_LISTS.contains(&rest))
+    });
+    let scope_key = scope.to_lowercase();
+    let reads_something = caller.grants.iter().any(|g| {
+        g.covers_part_of(&scope_key)
+            && g.actions
+                .iter()
+                .any(|a| a == "*" || a.to_ascii_lowercase().ends_with("/read"))
+    });
+    if listed == Some(true) && reads_something {
         return Ok(Arc::new(caller));
     }
     let considered: Vec<String> = caller

@@ -410,3 +410,25 @@ mod tests {
         assert_eq!(missing.code, "MissingApiVersionParameter");
     }
 }
+
+/// In the enforce mode, what a subscription-wide list may show its caller: the resources its
+/// role assignments let it read (ARM filters these lists rather than refusing them). In the
+/// open mode, everything.
+pub struct Visibility(Option<std::sync::Arc<crate::domain::authorization::CallerGrants>>);
+
+impl Visibility {
+    pub fn of(req: &HttpRequest) -> Self {
+        Self(
+            req.extensions()
+                .get::<std::sync::Arc<crate::domain::authorization::CallerGrants>>()
+                .cloned(),
+        )
+    }
+
+    /// Whether the caller may read the resource of type `resource_type` at `id`.
+    pub fn shows(&self, resource_type: &str, id: &crate::domain::resource_id::ResourceId) -> bool {
+        self.0
+            .as_ref()
+            .is_none_or(|g| g.allows(&format!("{resource_type}/read"), &id.key()))
+    }
+}

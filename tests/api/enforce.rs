@@ -297,6 +297,48 @@ async fn r19_r20_a_vm_identity_granted_reader_reads_its_group_and_nothing_else()
         ["vm1"],
         "the subscription list shows only what it may read"
     );
+    let groups = call_as(
+        &app,
+        &mi,
+        Method::GET,
+        &format!(
+            "/subscriptions/{}/resourcegroups?api-version={RG_API}",
+            app.sub
+        ),
+        None,
+    )
+    .await;
+    let groups: Vec<&str> = groups.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(groups, ["rg1"], "nor does the group list");
+    let identities = call_as(&app, &mi, Method::GET, &format!("/subscriptions/{}/providers/Microsoft.ManagedIdentity/userAssignedIdentities?api-version=2023-01-31", app.sub), None).await;
+    assert_eq!(
+        identities.body["value"],
+        json!([]),
+        "rg2's identity is not shown: {}",
+        identities.body
+    );
+    let vms = call_as(
+        &app,
+        &mi,
+        Method::GET,
+        &format!(
+            "/subscriptions/{}/providers/Microsoft.Compute/virtualMachines?api-version=2024-07-01",
+            app.sub
+        ),
+        None,
+    )
+    .await;
+    assert_eq!(
+        vms.body["value"].as_array().unwrap().len(),
+        1,
+        "{}",
+        vms.body
+    );
 
     // R19 (and R3): disabled and enabled again, the identity is a new principal without the grant.
     call_as(

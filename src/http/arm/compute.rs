@@ -545,6 +545,17 @@ pub async fn virtual_machines_list_all(
         query.page_size()?,
     )
     .await?;
+    let visible = crate::http::extract::Visibility::of(&req);
+    let mut rows = rows;
+    rows.retain(|r| {
+        let id = crate::domain::resource_id::ResourceId::resource(
+            sub,
+            &r.resource_group,
+            ComputeKind::VirtualMachine.resource_type(),
+            &r.name,
+        );
+        visible.shows(ComputeKind::VirtualMachine.resource_type(), &id)
+    });
     Ok(list_response(&req, rows, more, version.version))
 }
 

@@ -488,6 +488,17 @@ pub async fn container_groups_list(
         query.page_size()?,
     )
     .await?;
+    let visible = crate::http::extract::Visibility::of(&req);
+    let mut rows = rows;
+    rows.retain(|r| {
+        let id = crate::domain::resource_id::ResourceId::resource(
+            sub,
+            &r.resource_group,
+            ComputeKind::ContainerGroup.resource_type(),
+            &r.name,
+        );
+        visible.shows(ComputeKind::ContainerGroup.resource_type(), &id)
+    });
     Ok(list_response(&req, rows, more))
 }
 

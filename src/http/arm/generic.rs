@@ -12,7 +12,7 @@ use crate::ops::resources as ops;
 use crate::state::AppState;
 use crate::store::resources::GenericRow;
 use actix_web::http::StatusCode;
-use actix_web::{get, web, HttpMessage, HttpRequest, HttpResponse};
+use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
@@ -115,22 +115,17 @@ async fn list(
         })
         .flatten();
     // In the enforce mode a subscription-wide list shows only what the caller may read.
-    let grants = req
-        .extensions()
-        .get::<std::sync::Arc<crate::domain::authorization::CallerGrants>>()
-        .cloned();
+    let visible = crate::http::extract::Visibility::of(req);
     let value = rows
         .into_iter()
         .filter(|r| {
-            grants.as_ref().is_none_or(|g| {
-                let id = crate::domain::resource_id::ResourceId::resource(
-                    sub,
-                    &r.resource_group,
-                    &r.resource_type,
-                    &r.name,
-                );
-                g.allows(&format!("{}/read", r.resource_type), &id.key())
-            })
+            let id = crate::domain::resource_id::ResourceId::resource(
+                sub,
+                &r.resource_group,
+                &r.resource_type,
+                &r.name,
+            );
+            visible.shows(&r.resource_type, &id)
         })
         .map(GenericResource::from)
         .collect();

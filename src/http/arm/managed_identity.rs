@@ -323,8 +323,18 @@ pub async fn user_assigned_identities_list_by_subscription(
         .last()
         .map(|r| (r.resource_group.as_str(), r.name.as_str()));
     let next = group_name_next_link(&req, more, last);
+    let visible = crate::http::extract::Visibility::of(&req);
     let value = rows
         .into_iter()
+        .filter(|r| {
+            let id = crate::domain::resource_id::ResourceId::resource(
+                sub,
+                &r.resource_group,
+                crate::domain::identity::USER_ASSIGNED_TYPE,
+                &r.name,
+            );
+            visible.shows(crate::domain::identity::USER_ASSIGNED_TYPE, &id)
+        })
         .map(|r| Identity::new(r, version.version))
         .collect();
     Ok(json(

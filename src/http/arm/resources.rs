@@ -293,7 +293,15 @@ pub async fn resource_groups_list(
     let next = more
         .then(|| rows.last().map(|g| next_link(&req, &name_key(&g.name))))
         .flatten();
-    let value = rows.into_iter().map(ResourceGroup::from).collect();
+    let visible = crate::http::extract::Visibility::of(&req);
+    let value = rows
+        .into_iter()
+        .filter(|g| {
+            let id = crate::domain::resource_id::ResourceId::group_scope(sub, &g.name);
+            visible.shows("Microsoft.Resources/subscriptions/resourceGroups", &id)
+        })
+        .map(ResourceGroup::from)
+        .collect();
     Ok(json(
         StatusCode::OK,
         &ResourceGroupList {
