@@ -384,6 +384,28 @@ pub fn split_token(q: &ListQuery) -> (&str, &str) {
     q.after().split_once('/').unwrap_or(("", ""))
 }
 
+/// In the enforce mode, what a subscription-wide list may show its caller: the resources its
+/// role assignments let it read (ARM filters these lists rather than refusing them). In the
+/// open mode, everything.
+pub struct Visibility(Option<std::sync::Arc<crate::domain::authorization::CallerGrants>>);
+
+impl Visibility {
+    pub fn of(req: &HttpRequest) -> Self {
+        Self(
+            req.extensions()
+                .get::<std::sync::Arc<crate::domain::authorization::CallerGrants>>()
+                .cloned(),
+        )
+    }
+
+    /// Whether the caller may read the resource of type `resource_type` at `id`.
+    pub fn shows(&self, resource_type: &str, id: &crate::domain::resource_id::ResourceId) -> bool {
+        self.0
+            .as_ref()
+            .is_none_or(|g| g.allows(&format!("{resource_type}/read"), &id.key()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -408,27 +430,5 @@ mod tests {
         assert!(rp.message.contains("'userAssignedIdentities'"));
         let missing = check_api_version(&catalog::RESOURCES, None).unwrap_err();
         assert_eq!(missing.code, "MissingApiVersionParameter");
-    }
-}
-
-/// In the enforce mode, what a subscription-wide list may show its caller: the resources its
-/// role assignments let it read (ARM filters these lists rather than refusing them). In the
-/// open mode, everything.
-pub struct Visibility(Option<std::sync::Arc<crate::domain::authorization::CallerGrants>>);
-
-impl Visibility {
-    pub fn of(req: &HttpRequest) -> Self {
-        Self(
-            req.extensions()
-                .get::<std::sync::Arc<crate::domain::authorization::CallerGrants>>()
-                .cloned(),
-        )
-    }
-
-    /// Whether the caller may read the resource of type `resource_type` at `id`.
-    pub fn shows(&self, resource_type: &str, id: &crate::domain::resource_id::ResourceId) -> bool {
-        self.0
-            .as_ref()
-            .is_none_or(|g| g.allows(&format!("{resource_type}/read"), &id.key()))
     }
 }
