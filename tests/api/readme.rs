@@ -1,8 +1,10 @@
 //! The README's transcripts are real: every `$` line of the `console` blocks under
-//! "Reproducing the known issues" runs, in order, against a fresh mi-sim, and each output line
-//! must come out as written. A block is one shell session (its variables carry from line to
-//! line); mi-sim is reset before each block. Needs `bash`, `curl` and `jq`.
-use crate::helpers::spawn_app;
+//! "Reproducing the known issues" (against a mi-sim in the open mode) and "R19 and R20 in the
+//! enforce mode" (in the enforce mode) runs, in order, against a fresh mi-sim, and each output
+//! line must come out as written. A block is one shell session (its variables carry from line
+//! to line); mi-sim is reset before each block. Needs `bash`, `curl`, `jq` and `python3`.
+use crate::helpers::{spawn_app_with, TestApp};
+use mi_sim::domain::authorization::Mode;
 use reqwest::Method;
 
 /// One command of a transcript (continuation lines joined) and the output written under it.
@@ -15,7 +17,16 @@ struct Step {
 fn transcripts(readme: &str, heading: &str) -> Vec<Vec<Step>> {
     let start = readme.find(heading).expect("the section is in the README");
     let rest = &readme[start + heading.len()..];
-    let section = &rest[..rest.find("\n## ").unwrap_or(rest.len())];
+    // A `##` section ends at the next `## `; a `###` one at the next heading of either level.
+    let end = if heading.starts_with("### ") {
+        ["\n## ", "\n### "]
+            .iter()
+            .filter_map(|h| rest.find(h))
+            .min()
+    } else {
+        rest.find("\n## ")
+    };
+    let section = &rest[..end.unwrap_or(rest.len())];
     let mut blocks = Vec::new();
     let mut lines = section.lines();
     while let Some(line) = lines.next() {
@@ -51,15 +62,15 @@ fn transcripts(readme: &str, heading: &str) -> Vec<Vec<Step>> {
     blocks
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn readme_known_issue_transcripts_run_verbatim() {
+/// Runs every console block of a README section against `app`, step by step.
+async fn run_section(app: &TestApp, heading: &str) {
     let readme =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    let blocks = transcripts(&readme, "## Reproducing the known issues");
-    assert!(blocks.len() >= 2, "the R14 and R11 transcripts are there");
-    let app = spawn_app().await;
+    let blocks = transcripts(&readme, heading);
+    assert!(!blocks.is_empty(), "{heading} holds transcripts");
     for steps in blocks {
-        app.call(Method::POST, "/simulator/reset", None).await;
+        app.call(reqwest::Method::POST, "/simulator/reset", None)
+            .await;
         // Each command's output is fenced by a marker line, so it is compared step by step.
         let mut script = String::new();
         for (i, step) in steps.iter().enumerate() {
@@ -93,4 +104,16 @@ async fn readme_known_issue_transcripts_run_verbatim() {
             );
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readme_known_issue_transcripts_run_verbatim() {
+    let app = spawn_app_with(tempfile::tempdir().unwrap(), |_| {}).await;
+    run_section(&app, "## Reproducing the known issues").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readme_r19_r20_enforce_transcript_runs_verbatim() {
+    let app = spawn_app_with(tempfile::tempdir().unwrap(), |s| s.auth = Mode::Enforce).await;
+    run_section(&app, "### R19 and R20 in the enforce mode").await;
 }
