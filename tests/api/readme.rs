@@ -5,7 +5,6 @@
 //! to line); mi-sim is reset before each block. Needs `bash`, `curl`, `jq` and `python3`.
 use crate::helpers::{spawn_app_with, TestApp};
 use mi_sim::domain::authorization::Mode;
-use reqwest::Method;
 
 /// One command of a transcript (continuation lines joined) and the output written under it.
 struct Step {
