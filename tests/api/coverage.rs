@@ -80,6 +80,9 @@ const PROVEN_BY: &[(&str, &str)] = &[
     ("RoleDefinitions_Delete", "custom_role_definitions_are_created_listed_assigned_and_deleted"),
 ];
 
+/// The only ARM-side operations anyone may call without a token.
+const ANONYMOUS: &[&str] = &["Metadata_Endpoints"];
+
 /// The ARM surfaces (tags) and their api-versions.
 fn versions(tag: &str, operation: &str) -> Option<String> {
     let set: &ApiVersionSet = match tag {
@@ -120,9 +123,16 @@ fn coverage_every_arm_operation_names_its_test_and_the_readme_table_is_current()
             };
             match PROVEN_BY.iter().find(|(op, _)| *op == id) {
                 Some((_, test)) if sources.contains(&format!("async fn {test}(")) => {
-                    // Only ARM routes need an action; the cloud metadata is served to anyone.
-                    let action = required_action(method, path, path)
-                        .map_or_else(|| "none (anonymous)".to_string(), |a| format!("`{a}`"));
+                    // Every ARM route needs an action (the enforce mode checks it); only the
+                    // cloud metadata is served to anyone.
+                    let action = match required_action(method, path, path) {
+                        Some(a) => format!("`{a}`"),
+                        None if ANONYMOUS.contains(&id) => "none (anonymous)".to_string(),
+                        None => {
+                            missing.push(format!("{id}: no action required (required_action)"));
+                            continue;
+                        }
+                    };
                     rows.push(format!(
                         "| {tag} | `{id}` | {} `{path}` | {api} | {action} | `{test}` |",
                         method.to_uppercase()

@@ -222,6 +222,26 @@ def test_az_r20_in_the_enforce_mode_a_vm_reads_what_its_role_grants(tmp_path):
         full.update(on_vm, AZURE_CONFIG_DIR=str(vm_cfg))
         refused = subprocess.run([AZ, "resource", "list", "-g", "other-rg"], env=full, capture_output=True, text=True, timeout=180)
         assert refused.returncode != 0 and "AuthorizationFailed" in refused.stderr, refused.stderr
+
+        # azure-identity's ManagedIdentityCredential on the VM: ARM accepts its token.
+        from azure.identity import ManagedIdentityCredential
+        from azure.mgmt.resource.resources import ResourceManagementClient
+        saved = {k: os.environ.get(k) for k in HOOKS}
+        try:
+            for k in HOOKS:
+                os.environ.pop(k, None)
+            os.environ.update({k: v for k, v in on_vm.items() if k in HOOKS})
+            credential = ManagedIdentityCredential()
+            arm = ResourceManagementClient(credential, SUBSCRIPTION, base_url=https,
+                                           credential_scopes=[https + "/.default"], connection_verify=ca)
+            names = [r.name for r in arm.resources.list_by_resource_group("vm-rg")]
+            assert names == ["myVM"]
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
     finally:
         proc.terminate()
         proc.wait(timeout=10)
