@@ -29,7 +29,7 @@ impl ApiVersionSet {
 }
 
 /// Microsoft.Resources (resource groups, providers, generic resources, operation results).
-/// ARM's front door accepts far more than the spec lists (arm-contract.md A.2.1).
+/// ARM's front door accepts far more than the spec lists (docs/wire-contract.md, "api-versions").
 pub static RESOURCES: ApiVersionSet = ApiVersionSet {
     versions: &[
         "2025-04-01",
@@ -85,7 +85,7 @@ pub static SUBSCRIPTIONS: ApiVersionSet = ApiVersionSet {
 };
 
 /// Microsoft.ManagedIdentity/userAssignedIdentities: the stable versions, then the previews
-/// that az CLI releases send (arm-contract.md A.1.1).
+/// that az CLI releases send (docs/wire-contract.md, "api-versions").
 pub static USER_ASSIGNED_IDENTITIES: ApiVersionSet = ApiVersionSet {
     versions: &[
         "2026-05-31",
@@ -106,7 +106,7 @@ pub static USER_ASSIGNED_IDENTITIES: ApiVersionSet = ApiVersionSet {
 };
 
 /// Microsoft.Compute/virtualMachines: stable versions with the dictionary form of
-/// `identity.userAssignedIdentities` (2018-06-01 on, arm-contract.md B.1.2), newest first.
+/// `identity.userAssignedIdentities` (2018-06-01 on, docs/wire-contract.md, "api-versions"), newest first.
 /// The current Python SDK sends 2026-04-01.
 pub static COMPUTE: ApiVersionSet = ApiVersionSet {
     versions: &[
@@ -138,7 +138,7 @@ pub static COMPUTE: ApiVersionSet = ApiVersionSet {
     },
 };
 
-/// Microsoft.ContainerInstance/containerGroups (arm-contract.md B.4.2). Versions before
+/// Microsoft.ContainerInstance/containerGroups (docs/wire-contract.md, "api-versions"). Versions before
 /// 2018-10-01 are served, but refuse `identity` (R16). The Python SDK sends 2023-05-01; az CLI
 /// 2.9x's `az container` sends 2024-05-01-preview.
 pub static CONTAINER_INSTANCE: ApiVersionSet = ApiVersionSet {
@@ -164,7 +164,7 @@ pub static CONTAINER_INSTANCE: ApiVersionSet = ApiVersionSet {
     },
 };
 
-/// `timeCreated` is on VMs from this api-version on (arm-contract.md B.1.2).
+/// `timeCreated` is on VMs from this api-version on (docs/wire-contract.md, "api-versions").
 pub fn vm_has_time_created(api_version: &str) -> bool {
     api_version >= "2021-11-01"
 }

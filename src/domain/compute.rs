@@ -40,7 +40,7 @@ impl ComputeKind {
     }
 }
 
-/// A VM's power state (arm-contract.md B.1.5, STATES).
+/// A VM's power state (docs/wire-contract.md, "VMs").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PowerState {
     Running,

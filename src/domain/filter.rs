@@ -1,4 +1,4 @@
-//! The `$filter` of the generic resource list (arm-contract.md A.2.3): `eq`/`ne` on `name`,
+//! The `$filter` of the generic resource list (docs/wire-contract.md, "Generic resource list"): `eq`/`ne` on `name`,
 //! `resourceType`, `resourceGroup` and `location`, `substringof('x', name|resourceGroup)`,
 //! combined with `and`/`or` (`and` binds tighter) and parentheses. Anything else is refused
 //! rather than ignored: a listing wider than asked for breaks the client that asked.

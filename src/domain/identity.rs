@@ -56,7 +56,7 @@ pub fn user_assigned_principal(
 }
 
 /// The ARM id of a user-assigned identity. The MSI provider writes the group segment as
-/// `resourcegroups` (lowercase), as its examples and live traffic show (arm-contract.md A.1.3).
+/// `resourcegroups` (lowercase), as its examples and live traffic show (docs/wire-contract.md, "User-assigned identities").
 pub fn user_assigned_identity_id(subscription: SubscriptionId, group: &str, name: &str) -> String {
     ResourceId::resource(subscription, group, USER_ASSIGNED_TYPE, name)
         .written_with(GroupSegment::Lower)
@@ -172,14 +172,14 @@ pub struct IdentityRequest {
     pub user_assigned: Vec<(String, bool)>,
 }
 
-/// PUT replaces the identity; PATCH merges the user-assigned map (arm-contract.md B.2.2).
+/// PUT replaces the identity; PATCH merges the user-assigned map (docs/wire-contract.md, "The identity object").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Write {
     Put,
     Patch,
 }
 
-/// The most user-assigned identities one request may assign (arm-contract.md B.2.4).
+/// The most user-assigned identities one request may assign (docs/wire-contract.md, "Identity errors").
 pub const MAX_ASSIGNED_PER_REQUEST: usize = 150;
 /// R7: the most user-assigned identities one VM can hold (IMDS serves up to 1000).
 pub const MAX_ASSIGNED_PER_VM: usize = 1000;

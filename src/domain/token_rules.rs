@@ -1,6 +1,6 @@
 //! Tokens for managed identities: which identity a request on an instance gets (R8), whether
 //! that identity can have a token now (R2, R3, R5, R11, R15), derived from state as DESIGN
-//! principle 3 asks, and the claims of the token (shaped like Entra's, arm-contract.md C.3).
+//! principle 3 asks, and the claims of the token (shaped like Entra's, docs/wire-contract.md, "Tokens").
 use super::identity::UserAssignedRef;
 use super::resource_id::{GroupSegment, ResourceId};
 use serde::Serialize;
@@ -23,7 +23,7 @@ pub fn check_resource(resource: &str) -> Result<(), String> {
     })
 }
 
-/// The identity a token request names, if any (at most one selector, arm-contract.md C.1.1).
+/// The identity a token request names, if any (at most one selector, docs/wire-contract.md, "Instance endpoints").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Selector {
     Default,

@@ -1,4 +1,4 @@
-//! The cloud metadata document (`/metadata/endpoints`, arm-contract.md C.5): what `az cloud
+//! The cloud metadata document (`/metadata/endpoints`, docs/wire-contract.md, "Cloud metadata"): what `az cloud
 //! register`, `ARM_CLOUD_METADATA_URL` and Terraform's `metadata_host` read to find ARM and
 //! Entra. Every endpoint in it is mi-sim itself, on the scheme and host the request came in on.
 use crate::http::extract::base_url;

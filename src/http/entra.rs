@@ -1,4 +1,4 @@
-//! Entra's public endpoints, per tenant, at Entra's paths (arm-contract.md C.4): the OpenID
+//! Entra's public endpoints, per tenant, at Entra's paths (docs/wire-contract.md, "Entra"): the OpenID
 //! discovery documents (v1 and v2) and the signing keys, so any JWT library can verify a
 //! mi-sim token without knowing mi-sim. Errors use Entra's AADSTS envelope.
 use crate::domain::token_rules::audience_of_scope;

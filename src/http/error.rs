@@ -1,5 +1,5 @@
 //! The ARM error envelope, and the one table that gives every failure its status and code
-//! (arm-contract.md A.4.2). Nothing else in mi-sim chooses an HTTP status for an error.
+//! (docs/wire-contract.md, "Error codes"). Nothing else in mi-sim chooses an HTTP status for an error.
 use crate::domain::filter::FilterError;
 use crate::domain::identity::IdentityViolation;
 use crate::domain::rules::RuleViolation;
@@ -194,7 +194,7 @@ impl From<OpError> for ArmError {
     }
 }
 
-/// The code of an identity request the rules refuse (arm-contract.md B.2.4).
+/// The code of an identity request the rules refuse (docs/wire-contract.md, "Identity errors").
 fn role_code(r: &crate::ops::roles::RoleError) -> (StatusCode, &'static str) {
     use crate::ops::roles::RoleError as R;
     let bad = StatusCode::BAD_REQUEST;

@@ -1,4 +1,4 @@
-//! The endpoints code on an instance calls, under `/instances/{instanceId}` (arm-contract.md C):
+//! The endpoints code on an instance calls, under `/instances/{instanceId}` (docs/wire-contract.md, "Instance endpoints"):
 //! the IMDS token endpoint, the instance metadata, and the App Service form that every Azure
 //! client honours through `IDENTITY_ENDPOINT` + `IDENTITY_HEADER`. Their errors are IMDS's and
 //! App Service's own shapes, not ARM's.
@@ -71,7 +71,7 @@ pub struct TokenQuery {
     pub msi_res_id: Option<String>,
 }
 
-/// An IMDS token (every value a string, arm-contract.md C.1.2).
+/// An IMDS token (every value a string, docs/wire-contract.md, "Instance endpoints").
 #[derive(Serialize, ToSchema)]
 pub struct ImdsToken {
     access_token: String,

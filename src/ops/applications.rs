@@ -1,5 +1,5 @@
 //! Applications that sign in to mi-sim's Entra with a client secret, and the client-credentials
-//! grant that gives them tokens (arm-contract.md C.4.2).
+//! grant that gives them tokens (docs/wire-contract.md, "Entra").
 use super::OpError;
 use crate::domain::identity::{NewPrincipal, PrincipalKind};
 use crate::domain::token_rules::application_claims;

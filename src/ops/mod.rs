@@ -51,7 +51,7 @@ pub enum OpError {
     #[error("{0}")]
     Identity(#[from] crate::domain::identity::IdentityViolation),
     /// Azure's wrapper for a failed identity operation: a user-assigned identity that does not
-    /// exist, or too many of them (arm-contract.md B.2.4).
+    /// exist, or too many of them (docs/wire-contract.md, "Identity errors").
     #[error("Identity operation for resource '{resource}' failed with error 'Failed to perform resource identity operation. Status: 'BadRequest'. Response: '{{\"error\":{{\"code\":\"BadRequest\",\"message\":\"{inner}\"}}}}'.'.")]
     FailedIdentityOperation { resource: String, inner: String },
     /// A container-group rule (R16) refuses the request.

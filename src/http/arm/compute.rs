@@ -109,7 +109,7 @@ pub struct VirtualMachineList {
     next_link: Option<String>,
 }
 
-/// A VM's instance view: its provisioning and power states (arm-contract.md B.1.5).
+/// A VM's instance view: its provisioning and power states (docs/wire-contract.md, "VMs").
 fn instance_view(row: &ComputeRow, extensions: &[ExtensionRow]) -> Value {
     let (code, display) = PowerState::parse(&row.power_state).status();
     let computer_name = row

@@ -178,7 +178,7 @@ fn missing(path: &str, what: &str) -> ArmError {
     ))
 }
 
-/// Checks what ACI requires of a group (arm-contract.md B.4.3) and drops what it never echoes.
+/// Checks what ACI requires of a group (docs/wire-contract.md, "Container groups") and drops what it never echoes.
 /// From 2024-05-01-preview on, `osType` and a container's `resources` may be left out (az CLI
 /// leaves them out): they default to Linux and to 1 CPU and 1.5 GB, as `az container` documents.
 fn validate_properties(

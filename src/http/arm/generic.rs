@@ -1,5 +1,5 @@
 //! Microsoft.Resources generic resources: every resource of a subscription or group, whatever
-//! its type, with `$filter` (arm-contract.md A.2.3) and each resource's `identity`, so
+//! its type, with `$filter` (docs/wire-contract.md, "Generic resource list") and each resource's `identity`, so
 //! `az resource list -n NAME --query [*].identity.principalId` finds a VM's principal.
 use super::identity::IdentityView;
 use crate::domain::filter::Filter;

@@ -1,4 +1,4 @@
-//! The `identity` object of VMs and container groups on the wire (arm-contract.md B.2, B.4.5),
+//! The `identity` object of VMs and container groups on the wire (docs/wire-contract.md, "The identity object"),
 //! shared by Compute, ContainerInstance and the generic resource list.
 use crate::domain::identity::{IdentityRequest, IdentityType, UserAssignedRef};
 use crate::http::error::ArmError;
