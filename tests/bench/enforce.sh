@@ -5,7 +5,8 @@
 # application holding 100 role assignments (Owner on the subscription, Reader on 99 groups):
 #   1. list a group of 1,000 identities (GET .../resources?$top=1000);
 #   2. create identities (PUT, a new name each request).
-# Prints each figure's median of ROUNDS runs (default 3, SECS 5 s each) and enforce/open.
+# Prints each figure's median of ROUNDS runs (default 3, SECS 5 s each) and enforce/open, and,
+# when ../shared/bench/compare.sh has built the bare program, its create rate beside them.
 set -euo pipefail
 bin=$1; rounds=${ROUNDS:-3} secs=${SECS:-5}; here=$(cd "$(dirname "$0")" && pwd)
 lua=$here/../../../shared/bench/put_unique.lua
@@ -53,8 +54,17 @@ for mode in open enforce; do
       "{\"properties\":{\"roleDefinitionId\":\"$role\",\"principalId\":\"55555555-5555-4555-8555-555555555555\",\"principalType\":\"ServicePrincipal\"}}"
   done | sort | uniq -c | sed "s/^/$mode assignments: /"
 done
+ceiling=${CARGO_TARGET_DIR:-${TMPDIR:-/tmp}/mi-sim-bench-target}/release/ceiling
+if [[ -x $ceiling ]]; then
+  cport=19320
+  "$ceiling" $cport $dir/ceiling.db >/dev/null 2>&1 & pids+=($!)
+  until curl -s -o /dev/null "http://127.0.0.1:$cport/identities/x"; do sleep 0.01; done
+fi
 declare -A runs
 for r in $(seq "$rounds"); do
+  if [[ -x $ceiling ]]; then
+    runs[put_bare]+=" $(PATH_PREFIX=/identities/r$r- PATH_SUFFIX= BODY= wrk -t2 -c16 -d${secs}s -s "$lua" "http://127.0.0.1:$cport" | rps)"
+  fi
   for mode in open enforce; do
     token=${tokens[$mode]}
     base="http://127.0.0.1:${port[$mode]}/subscriptions/$sub/resourceGroups/big"
@@ -70,4 +80,8 @@ for f in list put; do
   name=$([[ $f == list ]] && echo "list 1,000 identities (req/s)" || echo "create an identity (req/s)")
   printf '%-36s %10.0f %10.0f %8s\n' "$name" "$o" "$e" "$(awk -v a="$e" -v b="$o" 'BEGIN { printf "%.2f", a / b }')"
 done
+if [[ -x $ceiling ]]; then
+  b=$(echo "${runs[put_bare]}" | median) e=$(echo "${runs[put_enforce]}" | median)
+  printf '%-36s %10.0f %10.0f %8s\n' "create: bare program, enforce" "$b" "$e" "$(awk -v a="$e" -v b="$b" 'BEGIN { printf "%.2f", a / b }')"
+fi
 echo "rounds=$rounds secs=$secs; raw: ${runs[list_open]} |${runs[list_enforce]} |${runs[put_open]} |${runs[put_enforce]}"
