@@ -17,7 +17,8 @@ pub struct StoredKind {
     /// The column naming the principal that is deleted with the resource.
     pub(crate) principal: &'static str,
     /// The generic-list columns after (subscription, group key, type, type key): name, name
-    /// key, location, tags, identity type, system principal, system tenant, user-assigned refs.
+    /// key, location, tags, identity type, system principal, system tenant, user-assigned refs,
+    /// created and changed times.
     list_columns: &'static str,
 }
 
@@ -30,7 +31,7 @@ pub const KINDS: &[StoredKind] = &[
         principal: "principal_id",
         list_columns:
             "name, name_key, location, tags, 'None' as identity_type, null as system_principal_id,
-                       null as system_tenant_id, '[]' as user_assigned",
+                       null as system_tenant_id, '[]' as user_assigned, created_at, modified_at",
     },
     StoredKind {
         resource_type: "Microsoft.Compute/virtualMachines",
@@ -48,7 +49,7 @@ pub const KINDS: &[StoredKind] = &[
     },
 ];
 
-const COMPUTE_LIST_COLUMNS: &str = "name, name_key, location, tags, identity_type, system_principal_id, system_tenant_id, user_assigned";
+const COMPUTE_LIST_COLUMNS: &str = "name, name_key, location, tags, identity_type, system_principal_id, system_tenant_id, user_assigned, created_at, modified_at";
 
 /// The statements that delete everything in a group (`?1` subscription, `?2` group key), table
 /// by table (a group delete takes every kind, so kinds that share a table go in one pass):

@@ -24,6 +24,8 @@ pub struct GenericRow {
     pub system_principal_id: Option<String>,
     pub system_tenant_id: Option<String>,
     pub user_assigned: Json<Vec<UserAssignedRef>>,
+    pub created_at: String,
+    pub modified_at: String,
 }
 
 /// Appends the SQL of a filter to `sql`, its values to `args` (bound after the fixed ones).
@@ -91,7 +93,8 @@ pub async fn list_page(
 ) -> Result<Vec<GenericRow>, sqlx::Error> {
     let mut sql = format!(
         "select r.subscription_id, g.name as resource_group, r.group_key, r.resource_type, r.type_key, r.name,
-                r.name_key, r.location, r.tags, r.identity_type, r.system_principal_id, r.system_tenant_id, r.user_assigned
+                r.name_key, r.location, r.tags, r.identity_type, r.system_principal_id, r.system_tenant_id, r.user_assigned,
+                r.created_at, r.modified_at
          from ({}) r
          join resource_groups g on g.subscription_id = r.subscription_id and g.name_key = r.group_key
          where (r.group_key, r.type_key, r.name_key) > (?3, ?4, ?5)",

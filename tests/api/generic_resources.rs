@@ -165,3 +165,40 @@ async fn r2_r5_r17_deleting_a_group_deletes_every_resource_and_their_principals(
         .await;
     assert_eq!(all.body["value"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn generic_list_expand_adds_created_changed_and_provisioning_state() {
+    let app = spawn_app().await;
+    app.put_group("rg1").await;
+    app.put_identity("rg1", "id-a").await;
+    let base = format!(
+        "/subscriptions/{}/resources?api-version=2021-04-01",
+        app.sub
+    );
+    let plain = app.call(Method::GET, &base, None).await;
+    assert!(
+        plain.body["value"][0].get("createdTime").is_none(),
+        "only when asked for"
+    );
+    let expanded = app
+        .call(
+            Method::GET,
+            &format!("{base}&$expand=createdTime,changedTime,provisioningState"),
+            None,
+        )
+        .await;
+    let r = &expanded.body["value"][0];
+    assert!(
+        r["createdTime"].as_str().is_some_and(|t| t.ends_with('Z')),
+        "{r}"
+    );
+    assert!(r["changedTime"].is_string());
+    assert_eq!(r["provisioningState"], "Succeeded");
+    let bad = app
+        .call(Method::GET, &format!("{base}&$expand=everything"), None)
+        .await;
+    assert_eq!(
+        (bad.status, bad.code()),
+        (StatusCode::BAD_REQUEST, "InvalidExpandQueryParameterValue")
+    );
+}

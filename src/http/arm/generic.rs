@@ -34,6 +34,10 @@ pub struct ResourceListQuery {
     #[serde(rename = "$top")]
     #[param(rename = "$top")]
     pub top: Option<i64>,
+    /// `createdTime`, `changedTime`, `provisioningState` (comma-separated) add those fields.
+    #[serde(rename = "$expand")]
+    #[param(rename = "$expand")]
+    pub expand: Option<String>,
 }
 
 /// A resource as the generic list shows it (`GenericResourceExpanded`).
@@ -48,6 +52,47 @@ pub struct GenericResource {
     tags: BTreeMap<String, String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     identity: Option<IdentityView>,
+    /// Only with `$expand=createdTime` (and likewise the next two), as ARM adds them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    created_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    changed_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    provisioning_state: Option<&'static str>,
+}
+
+/// The fields `$expand` adds to each resource: a comma-separated list of `createdTime`,
+/// `changedTime` and `provisioningState`, in any case.
+#[derive(Debug, Clone, Copy, Default)]
+struct Expand {
+    created: bool,
+    changed: bool,
+    provisioning: bool,
+}
+
+impl Expand {
+    fn parse(raw: Option<&str>) -> Result<Self, ArmError> {
+        let mut e = Self::default();
+        for part in raw
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            match part.to_ascii_lowercase().as_str() {
+                "createdtime" => e.created = true,
+                "changedtime" => e.changed = true,
+                "provisioningstate" => e.provisioning = true,
+                _ => {
+                    return Err(ArmError::bad_request(
+                        "InvalidExpandQueryParameterValue",
+                        format!("The value '{part}' of the $expand query parameter is not valid. The supported values are 'createdTime', 'changedTime' and 'provisioningState'."),
+                    ))
+                }
+            }
+        }
+        Ok(e)
+    }
 }
 
 /// A page of resources.
@@ -59,9 +104,12 @@ pub struct GenericResourceList {
     next_link: Option<String>,
 }
 
-impl From<GenericRow> for GenericResource {
-    fn from(r: GenericRow) -> Self {
+impl GenericResource {
+    fn new(r: GenericRow, expand: Expand) -> Self {
         Self {
+            created_time: expand.created.then(|| r.created_at.clone()),
+            changed_time: expand.changed.then(|| r.modified_at.clone()),
+            provisioning_state: expand.provisioning.then_some("Succeeded"),
             id: format!(
                 "/subscriptions/{}/resourceGroups/{}/providers/{}/{}",
                 r.subscription_id, r.resource_group, r.resource_type, r.name
@@ -90,6 +138,7 @@ async fn list(
     let sub = SubscriptionId::parse(sub)?;
     let group = group.map(ResourceGroupName::parse).transpose()?;
     let filter = query.filter.as_deref().map(Filter::parse).transpose()?;
+    let expand = Expand::parse(query.expand.as_deref())?;
     let page = crate::http::extract::ListQuery {
         skiptoken: None,
         top: query.top,
@@ -127,7 +176,7 @@ async fn list(
             );
             visible.shows(&r.resource_type, &id)
         })
-        .map(GenericResource::from)
+        .map(|r| GenericResource::new(r, expand))
         .collect();
     Ok(json(
         StatusCode::OK,
