@@ -70,17 +70,38 @@ fn cloud(base: &str) -> Value {
 /// The cloud metadata: mi-sim's ARM and Entra endpoints, for `az cloud register` and Terraform.
 #[utoipa::path(
     tag = "Resources", operation_id = "Metadata_Endpoints", params(MetadataQuery),
-    responses((status = 200, description = "The cloud (2022-09-01: an object; 2019-05-01: an array)"))
+    responses((status = 200, description = "The cloud (2022-09-01: an object; 2019-05-01: an array)"),
+              (status = 400, description = "A missing or unsupported api-version"))
 )]
 #[get("/metadata/endpoints")]
 pub async fn metadata_endpoints(req: HttpRequest) -> HttpResponse {
     let base = base_url(&req);
     let version = crate::http::extract::query_param(req.query_string(), "api-version");
+    // Like ARM's own endpoints, it refuses a version it does not serve and names the ones it does.
+    let refuse = |code: &'static str, message: String| {
+        actix_web::ResponseError::error_response(&crate::http::error::ArmError::bad_request(
+            code, message,
+        ))
+    };
     match version {
+        Some("2022-09-01") => json(StatusCode::OK, &cloud(&base)),
         Some("2019-05-01") => json(StatusCode::OK, &json!([cloud(&base)])),
-        _ => json(StatusCode::OK, &cloud(&base)),
+        Some(v) => refuse(
+            "InvalidApiVersionParameter",
+            format!(
+                "The api-version '{v}' is invalid. The supported versions are '{}'.",
+                METADATA_VERSIONS.join(",")
+            ),
+        ),
+        None => refuse(
+            "MissingApiVersionParameter",
+            "The api-version query parameter (?api-version=) is required for all requests.".into(),
+        ),
     }
 }
+
+/// The metadata document's versions, newest first.
+const METADATA_VERSIONS: [&str; 2] = ["2022-09-01", "2019-05-01"];
 
 /// Mounts the metadata document.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -238,4 +238,20 @@ async fn cloud_metadata_points_az_cli_and_terraform_at_mi_sim_itself() {
         )
         .await;
     assert_eq!(array.body[0]["resourceManager"], r.body["resourceManager"]);
+    for (query, code) in [
+        ("?api-version=2015-01-01", "InvalidApiVersionParameter"),
+        ("", "MissingApiVersionParameter"),
+    ] {
+        let refused = app
+            .call(
+                reqwest::Method::GET,
+                &format!("/metadata/endpoints{query}"),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (refused.status, refused.code()),
+            (reqwest::StatusCode::BAD_REQUEST, code)
+        );
+    }
 }
