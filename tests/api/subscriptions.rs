@@ -159,6 +159,14 @@ async fn providers_are_registered_with_their_types_and_api_versions() {
         .find(|p| p["namespace"] == "Microsoft.ManagedIdentity")
         .expect("MSI listed");
     assert_eq!(msi["registrationState"], "Registered");
+    assert_eq!(msi["registrationPolicy"], "RegistrationRequired");
+    let resources = r.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["namespace"] == "Microsoft.Resources")
+        .expect("Microsoft.Resources listed");
+    assert_eq!(resources["registrationPolicy"], "RegistrationFree");
     let uai = msi["resourceTypes"]
         .as_array()
         .unwrap()

@@ -365,7 +365,14 @@ impl ProviderView {
             id,
             namespace: p.namespace,
             registration_state: "Registered",
-            registration_policy: "RegistrationRequired",
+            // ARM's own namespaces need no registration; providers do.
+            registration_policy: if ["Microsoft.Resources", "Microsoft.Authorization"]
+                .contains(&p.namespace)
+            {
+                "RegistrationFree"
+            } else {
+                "RegistrationRequired"
+            },
             resource_types,
         }
     }
