@@ -732,3 +732,47 @@ async fn vm_etag_changes_on_every_write_and_if_match_guards_writes_with_412() {
     assert_eq!(delete.status(), StatusCode::PRECONDITION_FAILED);
     assert_eq!(app.get_vm("rg1", "vm1").await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn vm_instance_view_carries_what_clients_display() {
+    let app = spawn_app().await;
+    app.put_group("rg1").await;
+    app.put_vm("rg1", "vm1", None).await;
+    let view = app
+        .call(
+            Method::GET,
+            &app.vm_path("rg1", "vm1", "/instanceView"),
+            None,
+        )
+        .await;
+    let v = &view.body;
+    assert_eq!(
+        (v["osName"].as_str(), v["osVersion"].as_str()),
+        (Some("ubuntu"), Some("24.04")),
+        "{v}"
+    );
+    assert_eq!(v["hyperVGeneration"], "V2");
+    assert_eq!(v["platformFaultDomain"], 0);
+    assert_eq!(v["vmAgent"]["statuses"][0]["displayStatus"], "Ready");
+    assert!(
+        v["disks"][0]["name"]
+            .as_str()
+            .is_some_and(|n| !n.is_empty()),
+        "{v}"
+    );
+    let stop = app
+        .call(Method::POST, &app.vm_path("rg1", "vm1", "/powerOff"), None)
+        .await;
+    assert_eq!(stop.status, StatusCode::ACCEPTED);
+    let stopped = app
+        .call(
+            Method::GET,
+            &app.vm_path("rg1", "vm1", "/instanceView"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        stopped.body["vmAgent"]["statuses"][0]["displayStatus"], "Not Ready",
+        "no agent on a stopped VM"
+    );
+}

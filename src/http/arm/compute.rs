@@ -132,12 +132,82 @@ fn instance_view(row: &ComputeRow, extensions: &[ExtensionRow]) -> Value {
             json!({"code": "ProvisioningState/succeeded", "level": "Info", "displayStatus": "Provisioning succeeded", "time": row.modified_at})
         }
     };
+    let running = PowerState::parse(&row.power_state) == PowerState::Running;
+    let handlers: Vec<Value> = extensions
+        .iter()
+        .map(|e| {
+            let view = extension_instance_view(e);
+            json!({"type": view["type"], "typeHandlerVersion": view["typeHandlerVersion"],
+                   "status": {"code": "ProvisioningState/succeeded", "level": "Info", "displayStatus": "Ready"}})
+        })
+        .collect();
     let extensions: Vec<Value> = extensions.iter().map(extension_instance_view).collect();
-    json!({
+    let storage = row.properties.0.get("storageProfile");
+    let os_disk = storage
+        .and_then(|s| s.get("osDisk"))
+        .and_then(|d| d.get("name"))
+        .cloned();
+    let disks: Vec<Value> = os_disk
+        .into_iter()
+        .map(|name| json!({"name": name, "statuses": [{"code": "ProvisioningState/succeeded", "level": "Info",
+                                                      "displayStatus": "Provisioning succeeded", "time": row.created_at}]}))
+        .collect();
+    // What the guest agent reports: it answers only while the VM runs.
+    let agent_status = if running {
+        json!({"code": "ProvisioningState/succeeded", "level": "Info", "displayStatus": "Ready",
+               "message": "Guest Agent is running", "time": row.modified_at})
+    } else {
+        json!({"code": "ProvisioningState/Unavailable", "level": "Warning", "displayStatus": "Not Ready",
+               "message": "VM status blob is found but not yet populated.", "time": row.modified_at})
+    };
+    let mut view = json!({
         "computerName": computer_name,
+        "platformUpdateDomain": 0,
+        "platformFaultDomain": 0,
+        "hyperVGeneration": "V2",
+        "vmAgent": {"vmAgentVersion": "2.12.0.2", "statuses": [agent_status], "extensionHandlers": handlers},
+        "disks": disks,
         "extensions": extensions,
         "statuses": [provisioning, {"code": code, "level": "Info", "displayStatus": display}],
-    })
+    });
+    if let Some((name, version)) = guest_os(storage) {
+        view["osName"] = name.into();
+        view["osVersion"] = version.into();
+    }
+    view
+}
+
+/// The guest OS the agent would report, from the image the VM was made from (Ubuntu's and
+/// Windows Server's marketplace images; anything else reports nothing).
+fn guest_os(storage: Option<&Value>) -> Option<(String, String)> {
+    let image = storage?.get("imageReference")?;
+    let text = |k: &str| {
+        image
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_ascii_lowercase()
+    };
+    let (offer, sku) = (text("offer"), text("sku"));
+    if offer.contains("ubuntu") {
+        // `ubuntu-24_04-lts` with sku `server`, or `0001-com-ubuntu-server-jammy` with `22_04-lts-gen2`.
+        let digits = |s: &str| {
+            s.split(|c: char| !c.is_ascii_digit())
+                .filter(|p| !p.is_empty())
+                .take(2)
+                .collect::<Vec<_>>()
+                .join(".")
+        };
+        let version = [digits(&sku), digits(&offer)]
+            .into_iter()
+            .find(|v| v.contains('.'))
+            .unwrap_or_default();
+        return Some(("ubuntu".into(), version));
+    }
+    if offer.contains("windowsserver") {
+        return Some(("Windows Server".into(), sku));
+    }
+    None
 }
 
 impl VirtualMachine {
