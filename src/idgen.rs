@@ -22,6 +22,12 @@ impl IdGen {
         }
     }
 
+    /// The id of one of ARM's own operations (a group delete, a move, an export), written as
+    /// ARM writes them in `operationresults` URLs: 32 uppercase hex digits.
+    pub fn arm_operation(&self) -> String {
+        self.uuid().simple().to_string().to_uppercase()
+    }
+
     pub fn uuid(&self) -> Uuid {
         match self.seed {
             None => Uuid::new_v4(),

@@ -8,6 +8,8 @@
 //! mi-sim runs in today every caller is allowed, and the RBAC work adds the evaluation of role
 //! assignments here and nowhere else.
 
+use super::resource_id::key_within;
+
 /// What kind of principal a verified token names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PrincipalKind {
@@ -241,20 +243,12 @@ pub fn action_matches(pattern: &str, action: &str) -> bool {
 impl Grant {
     /// Whether this grant applies over `scope_key` (at it or above it).
     pub fn covers(&self, scope_key: &str) -> bool {
-        self.scope_key == "/"
-            || scope_key == self.scope_key
-            || scope_key
-                .strip_prefix(self.scope_key.as_str())
-                .is_some_and(|rest| rest.starts_with('/'))
+        self.scope_key == "/" || key_within(scope_key, &self.scope_key)
     }
 
     /// Whether it applies over `scope_key` or somewhere below it.
     pub fn covers_part_of(&self, scope_key: &str) -> bool {
-        self.covers(scope_key)
-            || self
-                .scope_key
-                .strip_prefix(scope_key)
-                .is_some_and(|rest| rest.starts_with('/'))
+        self.covers(scope_key) || key_within(&self.scope_key, scope_key)
     }
 
     /// Whether its role grants `action`: an action matches and no notAction does.

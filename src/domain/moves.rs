@@ -3,7 +3,7 @@
 //! groups and resources exist, is the target free, same tenant) are in `ops::moves`.
 //! Codes ARM documents are used as documented; where Azure's text is not public the code is
 //! mi-sim's choice (`docs/wire-contract.md`, "Moves").
-use super::resource_id::ResourceId;
+use super::resource_id::{key_within, ResourceId};
 use super::SubscriptionId;
 
 /// At most this many resources move in one request (ARM refuses more at once).
@@ -76,10 +76,7 @@ pub fn plan_move(
             return Err(MoveRequestError::InvalidId(raw.to_string()));
         }
         let key = id.key();
-        if !key
-            .strip_prefix(&source_key)
-            .is_some_and(|rest| rest.starts_with('/'))
-        {
+        if !key_within(&key, &source_key) {
             return Err(MoveRequestError::OutsideSource {
                 id: raw.to_string(),
                 group: source.to_string(),

@@ -220,11 +220,7 @@ impl ResourceId {
 
     /// True when this id is `scope` or lies below it.
     pub fn is_within(&self, scope: &ResourceId) -> bool {
-        let (me, scope) = (self.key(), scope.key());
-        me == scope
-            || me
-                .strip_prefix(&scope)
-                .is_some_and(|rest| rest.starts_with('/'))
+        key_within(&self.key(), &scope.key())
     }
 
     /// The same resource in another group (a move); a subscription-level id gains the group.
@@ -242,6 +238,15 @@ impl ResourceId {
             ..self.clone()
         }
     }
+}
+
+/// True when the id `key` is `scope_key` or lies below it (both in key form): a prefix that
+/// ends at a segment boundary, so `/rg1` does not contain `/rg10`.
+pub fn key_within(key: &str, scope_key: &str) -> bool {
+    key == scope_key
+        || key
+            .strip_prefix(scope_key)
+            .is_some_and(|rest| rest.starts_with('/'))
 }
 
 impl fmt::Display for ResourceId {

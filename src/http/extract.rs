@@ -398,6 +398,26 @@ impl Visibility {
         )
     }
 
+    /// Whether the caller may read the top-level resource `name` of `resource_type` in a group.
+    pub fn shows_resource(
+        &self,
+        subscription: SubscriptionId,
+        group: &str,
+        resource_type: &str,
+        name: &str,
+    ) -> bool {
+        self.0.is_none()
+            || self.shows(
+                resource_type,
+                &crate::domain::resource_id::ResourceId::resource(
+                    subscription,
+                    group,
+                    resource_type,
+                    name,
+                ),
+            )
+    }
+
     /// Whether the caller may read the resource of type `resource_type` at `id`.
     pub fn shows(&self, resource_type: &str, id: &crate::domain::resource_id::ResourceId) -> bool {
         self.0

@@ -238,15 +238,15 @@ pub async fn front_door(
         .map(ServiceResponse::map_into_left_body)
 }
 
-/// ARM's lock during a move: writes and deletes in the source and the target group (and
-/// another move out of them) are refused while it runs. One check here covers every provider.
+/// ARM's lock during a move: writes and deletes in the source and the target group are
+/// refused while it runs. One check here covers every provider.
 fn refuse_in_locked_group(req: &ServiceRequest) -> Result<(), crate::ops::OpError> {
     let Some(state) = req.app_data::<actix_web::web::Data<AppState>>() else {
         return Ok(());
     };
     let method = req.method();
-    let writes = [Method::PUT, Method::PATCH, Method::DELETE].contains(method)
-        || (method == Method::POST && req.path().ends_with("/moveResources"));
+    // A move checks both of its groups itself (`ops::moves::start`).
+    let writes = [Method::PUT, Method::PATCH, Method::DELETE].contains(method);
     if !writes || !state.locks.any() {
         return Ok(());
     }

@@ -35,6 +35,14 @@ pub fn json<T: Serialize>(status: StatusCode, body: &T) -> HttpResponse {
     }
 }
 
+/// A PUT's status: 201 when it made something new, 200 when it replaced what was there.
+pub fn put_status(written: crate::ops::Written) -> StatusCode {
+    match written {
+        crate::ops::Written::Created => StatusCode::CREATED,
+        crate::ops::Written::Updated => StatusCode::OK,
+    }
+}
+
 /// Who created and last changed a resource, and when (common-types v4 `SystemData`).
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]

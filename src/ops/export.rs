@@ -119,7 +119,7 @@ pub async fn record(
     sub: SubscriptionId,
     answer: Value,
 ) -> Result<String, OpError> {
-    let op = state.idgen.uuid().simple().to_string().to_uppercase();
+    let op = state.idgen.arm_operation();
     let (s, now, id) = (sub.to_string(), state.clock.now_text(), op.clone());
     state
         .store

@@ -61,8 +61,8 @@ pub async fn start(
     }
     let seconds = state.move_seconds.load(Ordering::Relaxed);
     let until = now + chrono::Duration::seconds(seconds);
-    let op = state.idgen.uuid().simple().to_string().to_uppercase();
-    let (group, moving) = (group.clone(), state.clone());
+    let op = state.idgen.arm_operation();
+    let group = group.clone();
     let locks = state
         .store
         .write(move |tx| {
@@ -82,7 +82,7 @@ pub async fn start(
     let (op, locks) = locks;
     // Tokens name the resource's id (`xms_mirid`): those handed out before the move are stale.
     if mode == MoveMode::Move {
-        moving.token_cache.clear();
+        state.token_cache.clear();
     }
     state.locks.add(locks.into_iter().map(|(s, g)| GroupLock {
         subscription: s,

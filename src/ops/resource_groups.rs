@@ -194,7 +194,7 @@ pub async fn delete(
     name: &ResourceGroupName,
 ) -> Result<String, OpError> {
     let (name, now) = (name.clone(), state.clock.now_text());
-    let op = state.idgen.uuid().simple().to_string().to_uppercase();
+    let op = state.idgen.arm_operation();
     let done = state
         .store
         .write(move |tx| {

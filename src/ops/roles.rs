@@ -6,7 +6,7 @@
 use super::resource_groups::{require_group, require_subscription};
 use super::{OpError, Written};
 use crate::domain::names::name_key;
-use crate::domain::resource_id::ResourceId;
+use crate::domain::resource_id::{key_within, ResourceId};
 use crate::domain::roles::{built_in, role_definition_guid, AssignmentFilter};
 use crate::domain::ResourceGroupName;
 use crate::state::AppState;
@@ -411,10 +411,10 @@ pub async fn custom_definitions(
         .into_iter()
         .filter(|d| {
             key.as_deref().is_none_or(|k| {
-                d.assignable_scopes.0.iter().any(|s| {
-                    let s = s.to_lowercase();
-                    k == s || k.strip_prefix(&s).is_some_and(|rest| rest.starts_with('/'))
-                })
+                d.assignable_scopes
+                    .0
+                    .iter()
+                    .any(|s| key_within(k, &s.to_lowercase()))
             })
         })
         .collect())

@@ -9,9 +9,8 @@ use crate::domain::roles::{
 };
 use crate::http::error::{ArmError, ArmErrorResponse};
 use crate::http::extract::{ApiVersion, ApiVersionParam, Authenticated, Authorization};
-use crate::http::json;
+use crate::http::{json, put_status};
 use crate::ops::roles::{self as ops, AssignmentSpec, RoleError};
-use crate::ops::Written;
 use crate::state::AppState;
 use crate::store::roles::{AssignmentRow, DefinitionRow};
 use actix_web::http::StatusCode;
@@ -277,11 +276,7 @@ pub async fn role_assignments_create(
         caller_oid(&req),
     )
     .await?;
-    let status = if written == Written::Created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
+    let status = put_status(written);
     Ok(json(status, &RoleAssignment::from(row)))
 }
 
@@ -430,11 +425,7 @@ pub async fn role_definitions_create_or_update(
         caller_oid(&req),
     )
     .await?;
-    let status = if written == Written::Created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
+    let status = put_status(written);
     Ok(json(status, &RoleDefinition::from(row)))
 }
 

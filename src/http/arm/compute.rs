@@ -133,15 +133,14 @@ fn instance_view(row: &ComputeRow, extensions: &[ExtensionRow]) -> Value {
         }
     };
     let running = PowerState::parse(&row.power_state) == PowerState::Running;
+    let extensions: Vec<Value> = extensions.iter().map(extension_instance_view).collect();
     let handlers: Vec<Value> = extensions
         .iter()
-        .map(|e| {
-            let view = extension_instance_view(e);
+        .map(|view| {
             json!({"type": view["type"], "typeHandlerVersion": view["typeHandlerVersion"],
                    "status": {"code": "ProvisioningState/succeeded", "level": "Info", "displayStatus": "Ready"}})
         })
         .collect();
-    let extensions: Vec<Value> = extensions.iter().map(extension_instance_view).collect();
     let storage = row.properties.0.get("storageProfile");
     let os_disk = storage
         .and_then(|s| s.get("osDisk"))
@@ -617,15 +616,7 @@ pub async fn virtual_machines_list_all(
     .await?;
     let visible = crate::http::extract::Visibility::of(&req);
     let mut rows = rows;
-    rows.retain(|r| {
-        let id = crate::domain::resource_id::ResourceId::resource(
-            sub,
-            &r.resource_group,
-            ComputeKind::VirtualMachine.resource_type(),
-            &r.name,
-        );
-        visible.shows(ComputeKind::VirtualMachine.resource_type(), &id)
-    });
+    rows.retain(|r| visible.shows_resource(sub, &r.resource_group, &r.resource_type, &r.name));
     Ok(list_response(&req, rows, more, version.version))
 }
 

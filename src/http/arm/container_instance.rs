@@ -11,9 +11,8 @@ use crate::http::extract::{
 };
 use crate::http::extract::{parse_location, split_token};
 use crate::http::extract::{resource_path, GroupPath};
-use crate::http::json;
+use crate::http::{json, put_status};
 use crate::ops::compute::{self as ops, ComputeRef, ComputeSpec, PowerOutcome};
-use crate::ops::Written;
 use crate::state::AppState;
 use crate::store::compute::ComputeRow;
 use actix_web::http::StatusCode;
@@ -292,10 +291,7 @@ pub async fn container_groups_create_or_update(
         precondition: Default::default(),
     };
     let outcome = ops::create_or_update(&state, &r, spec, &caller.0).await?;
-    let status = match outcome.written {
-        Written::Created => StatusCode::CREATED,
-        Written::Updated => StatusCode::OK,
-    };
+    let status = put_status(outcome.written);
     Ok(json(status, &ContainerGroup::new(outcome.row)))
 }
 
@@ -490,15 +486,7 @@ pub async fn container_groups_list(
     .await?;
     let visible = crate::http::extract::Visibility::of(&req);
     let mut rows = rows;
-    rows.retain(|r| {
-        let id = crate::domain::resource_id::ResourceId::resource(
-            sub,
-            &r.resource_group,
-            ComputeKind::ContainerGroup.resource_type(),
-            &r.name,
-        );
-        visible.shows(ComputeKind::ContainerGroup.resource_type(), &id)
-    });
+    rows.retain(|r| visible.shows_resource(sub, &r.resource_group, &r.resource_type, &r.name));
     Ok(list_response(&req, rows, more))
 }
 

@@ -167,15 +167,7 @@ async fn list(
     let visible = crate::http::extract::Visibility::of(req);
     let value = rows
         .into_iter()
-        .filter(|r| {
-            let id = crate::domain::resource_id::ResourceId::resource(
-                sub,
-                &r.resource_group,
-                &r.resource_type,
-                &r.name,
-            );
-            visible.shows(&r.resource_type, &id)
-        })
+        .filter(|r| visible.shows_resource(sub, &r.resource_group, &r.resource_type, &r.name))
         .map(|r| GenericResource::new(r, expand))
         .collect();
     Ok(json(

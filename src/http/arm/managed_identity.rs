@@ -11,10 +11,10 @@ use crate::http::extract::{
     SubscriptionPath, UserAssignedIdentities,
 };
 use crate::http::extract::{resource_path, GroupPath};
-use crate::http::{json, SystemData};
+use crate::http::{json, put_status, SystemData};
 use crate::ops::compute::{self, ComputeRef};
 use crate::ops::identities::{self as ops, IdentityRef, IdentitySpec};
-use crate::ops::{OpError, Written};
+use crate::ops::OpError;
 use crate::state::AppState;
 use crate::store::identities::IdentityRow;
 use actix_web::http::StatusCode;
@@ -202,11 +202,7 @@ pub async fn user_assigned_identities_create_or_update(
     let r = path.parse(&state).await?;
     let spec = body.into_inner().into_spec(true)?;
     let (row, written) = ops::create_or_update(&state, &r, spec, &caller.0).await?;
-    let status = if written == Written::Created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
+    let status = put_status(written);
     Ok(json(status, &Identity::new(row, version.version)))
 }
 
@@ -327,13 +323,8 @@ pub async fn user_assigned_identities_list_by_subscription(
     let value = rows
         .into_iter()
         .filter(|r| {
-            let id = crate::domain::resource_id::ResourceId::resource(
-                sub,
-                &r.resource_group,
-                crate::domain::identity::USER_ASSIGNED_TYPE,
-                &r.name,
-            );
-            visible.shows(crate::domain::identity::USER_ASSIGNED_TYPE, &id)
+            let ty = crate::domain::identity::USER_ASSIGNED_TYPE;
+            visible.shows_resource(sub, &r.resource_group, ty, &r.name)
         })
         .map(|r| Identity::new(r, version.version))
         .collect();

@@ -8,10 +8,9 @@ use crate::http::extract::GroupPath;
 use crate::http::extract::{
     base_url, next_link, ApiVersion, ApiVersionParam, ListQuery, Resources, SubscriptionPath,
 };
-use crate::http::json;
+use crate::http::{json, put_status};
 use crate::ops::moves::MoveMode;
 use crate::ops::resource_groups::{self as ops, GroupSpec, Poll};
-use crate::ops::Written;
 use crate::state::AppState;
 use crate::store::resource_groups::GroupRow;
 use actix_web::http::StatusCode;
@@ -130,11 +129,7 @@ pub async fn resource_groups_create_or_update(
     let (sub, name) = path.parse()?;
     let spec = body.into_inner().into_spec(true)?;
     let (group, written) = ops::create_or_update(&state, sub, &name, spec).await?;
-    let status = if written == Written::Created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
+    let status = put_status(written);
     Ok(json(status, &ResourceGroup::from(group)))
 }
 

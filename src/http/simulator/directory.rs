@@ -2,8 +2,8 @@
 use crate::domain::{SubscriptionId, TenantId};
 use crate::http::error::{ArmError, ArmErrorResponse};
 use crate::http::extract::SubscriptionPath;
-use crate::http::json;
-use crate::ops::{directory as ops, Written};
+use crate::http::{json, put_status};
+use crate::ops::directory as ops;
 use crate::state::AppState;
 use crate::store::{principals::PrincipalRow, subscriptions::SubscriptionRow, tenants::TenantRow};
 use actix_web::http::StatusCode;
@@ -129,11 +129,7 @@ pub async fn put_subscription(
     let tenant =
         TenantId::parse(&body.tenant_id).map_err(|e| ArmError::from(e).with_target("tenantId"))?;
     let (sub, written) = ops::put_subscription(&state, id, tenant, body.display_name).await?;
-    let status = if written == Written::Created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
+    let status = put_status(written);
     Ok(json(status, &SimSubscription::from(sub)))
 }
 
