@@ -11,6 +11,7 @@
 //! | [`ops`] | one function per operation, one transaction each: load, ask the rules, save |
 //! | [`domain`] | pure rules and types: names, GUIDs, resource ids, catalogue, identity planning, token selection and refusals (`token_rules`), `$filter`, switchable rules (R1..R20); no HTTP, no SQL |
 //! | [`store`] | all SQL (sqlx + SQLite); the one writer task; migrations in `migrations/` |
+//! | [`scenario`] | known-issue replay: scenario files, the runner, its reports |
 //! | [`tls`], [`signing`], [`token_cache`], [`clock`], [`idgen`], [`telemetry`] | TLS material, the token-signing key, the bounded IMDS token cache, time, GUIDs, logging |
 //!
 //! `docs/architecture.md` says where each kind of code goes; `docs/rules.md` holds the rules.
@@ -21,6 +22,7 @@ pub mod http;
 pub mod idgen;
 pub mod locks;
 pub mod ops;
+pub mod scenario;
 pub mod settings;
 pub mod signing;
 pub mod startup;

@@ -52,6 +52,11 @@ enum Command {
     },
     /// Print the OpenAPI document (JSON) and exit.
     Openapi,
+    /// Replay known issues step by step: the shipped S1..S9 or your own scenario files.
+    Scenario {
+        #[command(subcommand)]
+        action: ScenarioAction,
+    },
     /// Print the environment that puts a process "on" a VM or container group: its identity
     /// endpoints, as `export` lines (`eval "$(mi-sim env myvm)"`).
     Env {
@@ -60,6 +65,28 @@ enum Command {
         /// The running mi-sim (http).
         #[arg(long, env = "MI_SIM_URL", default_value = "http://127.0.0.1:8080")]
         url: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ScenarioAction {
+    /// List the shipped scenarios.
+    List,
+    /// Run scenarios (shipped ids such as S1, or files), each step checked against what Azure
+    /// documents. Exit code: 0 all agree, 1 a step disagrees, 2 a file is refused.
+    Run {
+        /// Shipped ids (S1..S9) or scenario files.
+        scenarios: Vec<String>,
+        /// Every shipped scenario (before any named ones).
+        #[arg(long)]
+        all: bool,
+        /// A running mi-sim to run against (http://127.0.0.1:8080); by default a fresh
+        /// in-memory one. The run works in a tenant and subscription of its own.
+        #[arg(long)]
+        url: Option<String>,
+        /// `text`, `json`, or `junit` (JUnit XML: a test case per step).
+        #[arg(long, default_value = "text", value_parser = ["text", "json", "junit"])]
+        format: String,
     },
 }
 
@@ -73,7 +100,29 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             );
             Ok(())
         }
-        Command::Env { resource, url } => match env_lines(&url, &resource) {
+        Command::Scenario { action } => match action {
+            ScenarioAction::List => {
+                print!("{}", mi_sim::scenario::list_text());
+                Ok(())
+            }
+            ScenarioAction::Run {
+                scenarios,
+                all,
+                url,
+                format,
+            } => {
+                use mi_sim::scenario::Format;
+                let format = match format.as_str() {
+                    "json" => Format::Json,
+                    "junit" => Format::Junit,
+                    _ => Format::Text,
+                };
+                let code =
+                    mi_sim::scenario::run_command(&scenarios, all, url.as_deref(), format).await;
+                std::process::exit(code)
+            }
+        },
+        Command::Env { resource, url } => match env_lines(&url, &resource).await {
             Ok(lines) => {
                 print!("{lines}");
                 Ok(())
@@ -201,15 +250,21 @@ async fn shutdown_signal() {
 }
 
 /// Asks a running mi-sim for the instance and renders its environment as shell `export` lines.
-fn env_lines(url: &str, resource: &str) -> Result<String, String> {
+async fn env_lines(url: &str, resource: &str) -> Result<String, String> {
     let key = if resource.starts_with('/') {
         "resourceId"
     } else {
         "name"
     };
     let query = serde_urlencoded::to_string([(key, resource)]).map_err(|e| e.to_string())?;
-    let body = http_get(url, &format!("/simulator/instances?{query}"))?;
-    let found: serde_json::Value = serde_json::from_str(&body).map_err(|e| e.to_string())?;
+    let base = url.trim_end_matches('/');
+    let answer = reqwest::get(format!("{base}/simulator/instances?{query}"))
+        .await
+        .map_err(|e| format!("cannot reach mi-sim at {url}: {e}"))?;
+    if !answer.status().is_success() {
+        return Err(format!("mi-sim at {url} answered {}", answer.status()));
+    }
+    let found: serde_json::Value = answer.json().await.map_err(|e| e.to_string())?;
     let instances = found["value"].as_array().cloned().unwrap_or_default();
     let instance = match instances.as_slice() {
         [one] => one,
@@ -234,34 +289,4 @@ fn env_lines(url: &str, resource: &str) -> Result<String, String> {
         }
     }
     Ok(out)
-}
-
-/// A minimal HTTP/1.1 GET (plain http, loopback): enough for the control API, no client crate.
-fn http_get(url: &str, path: &str) -> Result<String, String> {
-    use std::io::{Read, Write};
-    let authority = url
-        .strip_prefix("http://")
-        .ok_or_else(|| format!("--url must be an http:// URL, not '{url}'"))?
-        .trim_end_matches('/');
-    let mut stream = std::net::TcpStream::connect(authority)
-        .map_err(|e| format!("cannot reach mi-sim at {url}: {e}"))?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {authority}\r\nAccept: application/json\r\nConnection: close\r\n\r\n"
-    )
-    .map_err(|e| e.to_string())?;
-    let mut response = String::new();
-    stream
-        .read_to_string(&mut response)
-        .map_err(|e| e.to_string())?;
-    let (head, body) = response
-        .split_once("\r\n\r\n")
-        .ok_or("mi-sim sent no HTTP response")?;
-    if !head.starts_with("HTTP/1.1 200") {
-        return Err(format!(
-            "mi-sim answered {}: {body}",
-            head.lines().next().unwrap_or_default()
-        ));
-    }
-    Ok(body.to_string())
 }

@@ -45,6 +45,11 @@ impl Application {
         // The ports first: a port in use is reported before any file is made.
         let listener = bind(&settings.host, settings.port, "--port")?;
         let tls_listener = bind(&settings.host, settings.tls_port, "--tls-port")?;
+        let http_base = format!(
+            "http://{}:{}",
+            loopback(&settings.host),
+            listener.local_addr()?.port()
+        );
         let store = store::connect::connect(&settings.database).await?;
         let idgen = settings.seed.map_or_else(IdGen::random, IdGen::seeded);
         let keys = signing::Keys::new(store.clone());
@@ -58,6 +63,7 @@ impl Application {
             move_seconds: Default::default(),
             auth: settings.auth,
             grants: Default::default(),
+            http_base,
         });
         ops::bootstrap::bootstrap(&state).await?;
         ops::moves::load(&state).await?;
@@ -161,6 +167,16 @@ impl Application {
     /// A handle to stop the server.
     pub fn handle(&self) -> actix_web::dev::ServerHandle {
         self.server.handle()
+    }
+}
+
+/// The address to reach a listener on this machine: loopback for the unspecified addresses.
+fn loopback(host: &str) -> String {
+    match host {
+        "0.0.0.0" | "" => "127.0.0.1".into(),
+        "::" | "[::]" => "[::1]".into(),
+        h if h.contains(':') && !h.starts_with('[') => format!("[{h}]"),
+        h => h.into(),
     }
 }
 

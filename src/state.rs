@@ -18,4 +18,7 @@ pub struct AppState {
     pub grants: crate::grants_cache::GrantsCache,
     /// Whether ARM checks callers (`--auth`).
     pub auth: crate::domain::authorization::Mode,
+    /// This server's own plain-HTTP address (loopback when bound to every address): where a
+    /// scenario run started over HTTP sends its requests.
+    pub http_base: String,
 }

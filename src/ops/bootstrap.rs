@@ -44,27 +44,12 @@ pub async fn ensure_defaults(conn: &mut SqliteConnection, now: &str) -> Result<(
         applications::insert(conn, &app, now).await?;
         // The application is Owner of the default subscription, so that signing in with it
         // can do everything in the enforce mode too.
-        let sub = format!("/subscriptions/{DEFAULT_SUBSCRIPTION_ID}");
-        let owner = store::roles::AssignmentRow {
-            name: BOOTSTRAP_OWNER_ASSIGNMENT.into(),
-            scope: sub.clone(),
-            role_definition_id: format!(
-                "{sub}/providers/Microsoft.Authorization/roleDefinitions/{OWNER_ROLE_ID}"
-            ),
-            principal_id: app.object_id.clone(),
-            principal_type: "ServicePrincipal".into(),
-            description: None,
-            condition: None,
-            condition_version: None,
-            created_on: now.into(),
-            updated_on: now.into(),
-            created_by: None,
-            updated_by: None,
-        };
-        store::roles::insert(
+        owner_of_subscription(
             conn,
-            &owner,
-            (&sub, Some(DEFAULT_SUBSCRIPTION_ID), OWNER_ROLE_ID),
+            BOOTSTRAP_OWNER_ASSIGNMENT,
+            DEFAULT_SUBSCRIPTION_ID,
+            &app.object_id,
+            now,
         )
         .await?;
     }
@@ -74,6 +59,34 @@ pub async fn ensure_defaults(conn: &mut SqliteConnection, now: &str) -> Result<(
 /// The name of the bootstrapped application's Owner assignment on the default subscription.
 pub const BOOTSTRAP_OWNER_ASSIGNMENT: &str = "66666666-6666-4666-8666-666666666666";
 const OWNER_ROLE_ID: &str = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
+
+/// Makes a service principal Owner of a subscription, as Azure makes a subscription's creator.
+pub(crate) async fn owner_of_subscription(
+    conn: &mut SqliteConnection,
+    name: &str,
+    subscription: &str,
+    principal: &str,
+    now: &str,
+) -> Result<(), sqlx::Error> {
+    let scope = format!("/subscriptions/{subscription}");
+    let owner = store::roles::AssignmentRow {
+        name: name.into(),
+        scope: scope.clone(),
+        role_definition_id: format!(
+            "{scope}/providers/Microsoft.Authorization/roleDefinitions/{OWNER_ROLE_ID}"
+        ),
+        principal_id: principal.into(),
+        principal_type: "ServicePrincipal".into(),
+        description: None,
+        condition: None,
+        condition_version: None,
+        created_on: now.into(),
+        updated_on: now.into(),
+        created_by: None,
+        updated_by: None,
+    };
+    store::roles::insert(conn, &owner, (&scope, Some(subscription), OWNER_ROLE_ID)).await
+}
 
 /// Applies the bootstrap at start, in one transaction.
 pub async fn bootstrap(state: &AppState) -> Result<(), sqlx::Error> {

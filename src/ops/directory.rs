@@ -57,12 +57,21 @@ pub async fn put_subscription(
     id: SubscriptionId,
     tenant: TenantId,
     display_name: Option<String>,
+    owner: Option<String>,
 ) -> Result<(SubscriptionRow, Written), OpError> {
     let now = state.clock.now_text();
+    let assignment = state.idgen.uuid().to_string();
     let put = state
         .store
         .write(move |tx| {
-            Box::pin(async move { put_subscription_in(tx, id, tenant, display_name, &now).await })
+            Box::pin(async move {
+                let (sub, written) =
+                    put_subscription_in(&mut *tx, id, tenant, display_name, &now).await?;
+                if let (Some(owner), Written::Created) = (owner, written) {
+                    make_owner(tx, &sub, &owner, &assignment, &now).await?;
+                }
+                Ok((sub, written))
+            })
         })
         .await;
     state.grants.invalidate();
@@ -110,6 +119,29 @@ async fn put_subscription_in(
         Written::Updated => store::subscriptions::update(&mut *tx, &sub).await?,
     }
     Ok((sub, written))
+}
+
+/// The principal a new subscription names as its owner gets Owner over it (Azure makes the
+/// account that creates a subscription its owner). It must live in the tenant trusted.
+async fn make_owner(
+    tx: &mut SqliteConnection,
+    sub: &SubscriptionRow,
+    owner: &str,
+    assignment: &str,
+    now: &str,
+) -> Result<(), OpError> {
+    let lives_in = store::principals::tenant_of(&mut *tx, owner).await?;
+    if !lives_in.is_some_and(|t| t.eq_ignore_ascii_case(&sub.tenant_id)) {
+        return Err(OpError::InvalidParameter {
+            target: "owner",
+            message: format!(
+                "There is no service principal '{owner}' in tenant '{}'; the owner must be an object id of that tenant (GET /simulator/tenants/{}/servicePrincipals).",
+                sub.tenant_id, sub.tenant_id
+            ),
+        });
+    }
+    super::bootstrap::owner_of_subscription(tx, assignment, &sub.id, owner, now).await?;
+    Ok(())
 }
 
 /// R11: transfers a subscription to another tenant, as Azure does: the subscription trusts the

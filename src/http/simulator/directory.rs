@@ -110,6 +110,9 @@ pub struct PutSubscription {
     /// An existing tenant (see `POST /simulator/tenants`).
     tenant_id: String,
     display_name: Option<String>,
+    /// The object id of a service principal of that tenant to make Owner of the new
+    /// subscription (as Azure makes its creator); ignored when the subscription exists.
+    owner: Option<String>,
 }
 
 /// Create a subscription (201), or rename it (200). Its tenant changes only by a transfer
@@ -128,7 +131,8 @@ pub async fn put_subscription(
     let id = SubscriptionId::parse(&path.subscription_id)?;
     let tenant =
         TenantId::parse(&body.tenant_id).map_err(|e| ArmError::from(e).with_target("tenantId"))?;
-    let (sub, written) = ops::put_subscription(&state, id, tenant, body.display_name).await?;
+    let (sub, written) =
+        ops::put_subscription(&state, id, tenant, body.display_name, body.owner).await?;
     let status = put_status(written);
     Ok(json(status, &SimSubscription::from(sub)))
 }

@@ -7,6 +7,7 @@ mod directory;
 mod faults;
 mod instances;
 mod rules;
+mod scenarios;
 mod settings;
 
 use crate::http::error::{ArmError, ArmErrorResponse};
@@ -20,6 +21,7 @@ use directory::*;
 use faults::*;
 use instances::*;
 use rules::*;
+use scenarios::*;
 use settings::*;
 
 /// Back to the bootstrapped state: the default tenant and subscription, nothing else; the CA
@@ -59,5 +61,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(list_instances)
         .service(get_instance)
         .service(get_caller)
+        .service(list_scenarios)
+        .service(run_scenario)
         .service(reset);
 }
