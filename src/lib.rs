@@ -20,6 +20,7 @@ pub mod domain;
 pub mod grants_cache;
 pub mod http;
 pub mod idgen;
+pub mod journal;
 pub mod locks;
 pub mod ops;
 pub mod scenario;

@@ -64,9 +64,12 @@ impl Application {
             auth: settings.auth,
             grants: Default::default(),
             http_base,
+            faults: Default::default(),
+            journal: Default::default(),
         });
         ops::bootstrap::bootstrap(&state).await?;
         ops::moves::load(&state).await?;
+        ops::faults::refresh(&state).await?;
 
         let tls = match (&settings.tls_cert, &settings.tls_key) {
             (Some(cert), Some(key)) => tls::from_files(cert, key)?,

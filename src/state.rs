@@ -21,4 +21,8 @@ pub struct AppState {
     /// This server's own plain-HTTP address (loopback when bound to every address): where a
     /// scenario run started over HTTP sends its requests.
     pub http_base: String,
+    /// The fault kinds armed now (`/simulator/faults`): request paths skip the lookup otherwise.
+    pub faults: crate::ops::faults::Armed,
+    /// Recent token requests and refusals (`/simulator/journal`).
+    pub journal: crate::journal::Journal,
 }

@@ -45,43 +45,6 @@ pub fn dns_failure(name: &str, publisher: &str, extension_type: &str) -> Value {
     })
 }
 
-/// The fault kinds `/simulator/faults` arms. Each fires when its operation runs on its
-/// target, as many times as it was armed for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FaultKind {
-    /// R18: the next provisioning of the managed-identity extension on the target VM fails on
-    /// a DNS lookup error, and so does every retry until the VM restarts.
-    ExtensionDnsFailure,
-}
-
-impl FaultKind {
-    pub const ALL: [FaultKind; 1] = [FaultKind::ExtensionDnsFailure];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::ExtensionDnsFailure => "extensionDnsFailure",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str().eq_ignore_ascii_case(raw))
-    }
-
-    /// The resource type a fault of this kind targets.
-    pub fn target_type(self) -> &'static str {
-        match self {
-            Self::ExtensionDnsFailure => "Microsoft.Compute/virtualMachines",
-        }
-    }
-}
-
-/// The most times one fault can be armed to fire.
-pub const MAX_FAULT_COUNT: i64 = 1000;
-/// The most faults armed at once.
-pub const MAX_FAULTS: i64 = 1000;
-
 /// The extension images `az vm extension set` looks a version up in when none is given
 /// (publisher, type, versions newest first): the managed-identity extension, and a few that
 /// scripts commonly install beside it.
@@ -146,9 +109,5 @@ mod tests {
             "{m}"
         );
         assert!(m.ends_with("vmextensionwindowstroubleshoot."), "{m}");
-        assert_eq!(
-            FaultKind::parse("EXTENSIONDNSFAILURE"),
-            Some(FaultKind::ExtensionDnsFailure)
-        );
     }
 }

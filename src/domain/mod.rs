@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod compute;
 pub mod export;
 pub mod extensions;
+pub mod faults;
 pub mod filter;
 pub mod identity;
 pub mod ids;

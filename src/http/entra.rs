@@ -1,6 +1,7 @@
 //! Entra's public endpoints, per tenant, at Entra's paths (docs/wire-contract.md, "Entra"): the OpenID
 //! discovery documents (v1 and v2) and the signing keys, so any JWT library can verify a
 //! mi-sim token without knowing mi-sim. Errors use Entra's AADSTS envelope.
+use crate::domain::faults::FaultKind;
 use crate::domain::token_rules::audience_of_scope;
 use crate::domain::TenantId;
 use crate::http::extract::base_url;
@@ -236,8 +237,42 @@ fn client_auth(req: &HttpRequest, form: &TokenForm) -> (Option<String>, Option<S
     }
 }
 
-/// The client-credentials grant, for both token endpoints.
+/// The client-credentials grant, for both token endpoints; the verdict goes to the journal.
 async fn token(
+    state: &AppState,
+    req: &HttpRequest,
+    tenant: &str,
+    body: &[u8],
+    v2: bool,
+) -> HttpResponse {
+    let res = grant(state, req, tenant, body, v2).await;
+    let form: TokenForm = serde_urlencoded::from_bytes(body).unwrap_or_default();
+    let (client, _) = client_auth(req, &form);
+    let status = res.status();
+    let verdict = match status {
+        s if s.is_success() => "issued",
+        StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => "fault",
+        _ => "refused",
+    };
+    state.journal.record(
+        state.clock.now_text(),
+        crate::journal::Record {
+            surface: "entra",
+            caller: client.as_deref().unwrap_or("(no client id)"),
+            request: &format!(
+                "token from tenant {tenant} for {}",
+                form.scope.or(form.resource).unwrap_or_default()
+            ),
+            verdict,
+            status: status.as_u16(),
+            rule: None,
+            detail: "",
+        },
+    );
+    res
+}
+
+async fn grant(
     state: &AppState,
     req: &HttpRequest,
     tenant: &str,
@@ -251,6 +286,36 @@ async fn token(
         Ok(t) => t,
         Err(res) => return res,
     };
+    for kind in [FaultKind::EntraThrottled, FaultKind::EntraUnavailable] {
+        match crate::ops::faults::fire(state, kind, &tenant).await {
+            Ok(Some(f)) => {
+                let status =
+                    StatusCode::from_u16(kind.status()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+                let mut res = aadsts_error(
+                    state,
+                    status,
+                    "temporarily_unavailable",
+                    90033,
+                    &format!(
+                        "A transient error has occurred. Please try again. (mi-sim: fault {})",
+                        f.id
+                    ),
+                );
+                if let Ok(v) =
+                    actix_web::http::header::HeaderValue::from_str(&f.retry_after.to_string())
+                {
+                    res.headers_mut()
+                        .insert(actix_web::http::header::RETRY_AFTER, v);
+                }
+                return res;
+            }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::error!(error = %e, "fault lookup failed");
+                return HttpResponse::InternalServerError().finish();
+            }
+        }
+    }
     let form: TokenForm = serde_urlencoded::from_bytes(body).unwrap_or_default();
     match form.grant_type.as_deref() {
         Some("client_credentials") => {}

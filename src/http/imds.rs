@@ -6,6 +6,7 @@ use crate::domain::token_rules::{check_resource, Refusal, SelectionError, Select
 use crate::http::json;
 use crate::ops::tokens::{self as ops, IssuedToken, TokenFailure};
 use crate::state::AppState;
+use actix_web::http::header::{HeaderValue, RETRY_AFTER};
 use actix_web::http::StatusCode;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -185,6 +186,16 @@ fn failure_parts(f: TokenFailure) -> (StatusCode, &'static str, String) {
             "not_found",
             format!("Nothing listens on localhost:50342 on '{id}': the legacy endpoint is served only while the ManagedIdentityExtensionForWindows or ...ForLinux extension is provisioned on the VM (R18). Use IMDS (/metadata/identity/oauth2/token) instead."),
         ),
+        TokenFailure::Fault(f) => {
+            let status = StatusCode::from_u16(f.kind.status())
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let (error, description) = match status {
+                StatusCode::TOO_MANY_REQUESTS => ("too_many_requests", "Too many requests: the instance metadata service is throttling this instance. Retry after the time Retry-After says."),
+                StatusCode::SERVICE_UNAVAILABLE => ("temporarily_unavailable", "The identity endpoint is temporarily unavailable. Retry after the time Retry-After says."),
+                _ => ("unknown", "Failed to retrieve token from the Active directory."),
+            };
+            (status, error, format!("{description} (mi-sim: fault {})", f.id))
+        }
         TokenFailure::Token(e) => {
             tracing::error!(error = %e, "token signing failed");
             (StatusCode::INTERNAL_SERVER_ERROR, "unknown", "Failed to retrieve token from the Active directory.".into())
@@ -198,8 +209,24 @@ fn failure_parts(f: TokenFailure) -> (StatusCode, &'static str, String) {
 
 /// The error a failed token request gets on the IMDS protocol.
 fn imds_failure(f: TokenFailure) -> HttpResponse {
+    let retry = retry_after(&f);
     let (status, error, description) = failure_parts(f);
-    imds_error(status, error, &description)
+    with_retry_after(imds_error(status, error, &description), retry)
+}
+
+/// The `Retry-After` a fault's answer carries.
+fn retry_after(f: &TokenFailure) -> Option<i64> {
+    match f {
+        TokenFailure::Fault(x) if x.kind.retries() => Some(x.retry_after),
+        _ => None,
+    }
+}
+
+fn with_retry_after(mut res: HttpResponse, seconds: Option<i64>) -> HttpResponse {
+    if let Some(v) = seconds.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
+        res.headers_mut().insert(RETRY_AFTER, v);
+    }
+    res
 }
 
 /// Get a token for an identity of the instance (the IMDS protocol). Needs `Metadata: true`;
@@ -411,8 +438,9 @@ pub async fn app_service_token(
         ),
         Err(f) => {
             // The same reasons as IMDS gives, in App Service's envelope.
+            let retry = retry_after(&f);
             let (status, _, description) = failure_parts(f);
-            app_service_error(status, &description)
+            with_retry_after(app_service_error(status, &description), retry)
         }
     }
 }

@@ -115,6 +115,8 @@ pub async fn reset(state: &AppState) -> Result<(), sqlx::Error> {
     state.token_cache.clear();
     state.grants.invalidate();
     state.locks.clear();
+    state.journal.clear();
+    super::faults::refresh(state).await?;
     state
         .move_seconds
         .store(0, std::sync::atomic::Ordering::Relaxed);

@@ -153,6 +153,7 @@ pub async fn transfer_subscription(
     id: SubscriptionId,
     target: TenantId,
 ) -> Result<SubscriptionRow, OpError> {
+    let now = state.clock.now_text();
     let transferred = state
         .store
         .write(move |tx| {
@@ -167,7 +168,7 @@ pub async fn transfer_subscription(
                     return Err(OpError::TenantNotFound(target.to_string()));
                 }
                 sub.tenant_id = target.to_string();
-                store::subscriptions::update(&mut *tx, &sub).await?;
+                store::subscriptions::transfer(&mut *tx, &sub.id, &sub.tenant_id, &now).await?;
                 // R11: the subscription's role assignments go with the transfer.
                 let removed = store::roles::delete_subscription(&mut *tx, &id.to_string()).await?;
                 tracing::info!(

@@ -4,14 +4,14 @@
 use super::compute::{record_operation, require, ComputeRef};
 use super::{OpError, Written};
 use crate::domain::extensions::{
-    dns_failure, is_managed_identity, FaultKind, EXTENSION_TYPE, FAILED, MAX_FAULTS,
-    MAX_FAULT_COUNT, SUCCEEDED,
+    dns_failure, is_managed_identity, EXTENSION_TYPE, FAILED, SUCCEEDED,
 };
+use crate::domain::faults::FaultKind;
 use crate::domain::identity::Write;
 use crate::domain::resource_id::ResourceId;
 use crate::domain::{ResourceName, Tags};
 use crate::state::AppState;
-use crate::store::{self, extensions::ExtensionRow, faults::FaultRow};
+use crate::store::{self, extensions::ExtensionRow};
 use serde_json::{Map, Value};
 use sqlx::types::Json;
 use sqlx::SqliteConnection;
@@ -145,12 +145,14 @@ async fn write_in(
         // R18: a DNS failure lasts until the VM restarts; a fault starts one.
         let failed_this_boot = row.failure.is_some() && row.failed_boot == Some(vm.boots);
         let fires = failed_this_boot
-            || store::faults::fire(
+            || super::faults::fire_in(
                 &mut *tx,
-                FaultKind::ExtensionDnsFailure.as_str(),
+                state.faults.armed(FaultKind::ExtensionDnsFailure),
+                FaultKind::ExtensionDnsFailure,
                 &vm_id.key(),
             )
-            .await?;
+            .await?
+            .is_some();
         fires.then(|| dns_failure(&row.name, &publisher, &extension_type))
     } else {
         None
@@ -251,66 +253,4 @@ pub async fn delete(
             })
         })
         .await
-}
-
-/// Arms a fault: `kind` fires on `target` (a resource id) `count` times.
-pub async fn arm_fault(
-    state: &AppState,
-    kind: FaultKind,
-    target: &ResourceId,
-    count: i64,
-) -> Result<FaultRow, OpError> {
-    if target.as_resource(kind.target_type()).is_none() {
-        return Err(OpError::InvalidParameter {
-            target: "target",
-            message: format!(
-                "A '{}' fault targets a resource of type {}; '{target}' is not one.",
-                kind.as_str(),
-                kind.target_type()
-            ),
-        });
-    }
-    if !(1..=MAX_FAULT_COUNT).contains(&count) {
-        return Err(OpError::InvalidParameter {
-            target: "count",
-            message: format!("count must be between 1 and {MAX_FAULT_COUNT}; it was {count}."),
-        });
-    }
-    let fault = FaultRow {
-        id: state.idgen.uuid().hyphenated().to_string(),
-        kind: kind.as_str().to_string(),
-        target: target.key(),
-        remaining: count,
-        created_at: state.clock.now_text(),
-    };
-    state
-        .store
-        .write(move |tx| {
-            Box::pin(async move {
-                if store::faults::count(&mut *tx).await? >= MAX_FAULTS {
-                    return Err(OpError::InvalidParameter {
-                        target: "faults",
-                        message: format!(
-                            "At most {MAX_FAULTS} faults can be armed at once; clear some first."
-                        ),
-                    });
-                }
-                store::faults::insert(&mut *tx, &fault).await?;
-                Ok(fault)
-            })
-        })
-        .await
-}
-
-pub async fn list_faults(state: &AppState) -> Result<Vec<FaultRow>, OpError> {
-    Ok(store::faults::list(&mut *state.store.read().await?).await?)
-}
-
-/// Clears one fault (false: no such fault), or all of them.
-pub async fn clear_faults(state: &AppState, id: Option<String>) -> Result<bool, OpError> {
-    state
-        .store
-        .write(move |tx| Box::pin(async move { store::faults::delete(tx, id.as_deref()).await }))
-        .await
-        .map_err(OpError::from)
 }

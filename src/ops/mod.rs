@@ -6,6 +6,7 @@ pub mod compute;
 pub mod directory;
 pub mod export;
 pub mod extensions;
+pub mod faults;
 pub mod identities;
 pub mod moves;
 pub mod resource_groups;

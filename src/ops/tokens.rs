@@ -2,6 +2,7 @@
 //! (R8), decide from the state whether it can have a token now, then hand out the cached token
 //! or sign a new one. Nothing is written: a token request changes no state.
 use crate::domain::compute::ComputeKind;
+use crate::domain::faults::FaultKind;
 use crate::domain::identity::parse_user_assigned_id;
 use crate::domain::names::name_key;
 use crate::domain::resource_id::ResourceId;
@@ -32,6 +33,9 @@ pub enum TokenFailure {
     /// R18: the legacy endpoint is served only while the extension is provisioned.
     #[error("no managed-identity extension on '{0}'")]
     NoExtension(String),
+    /// An armed fault answers instead (`/simulator/faults`).
+    #[error("fault {} fired", .0.id)]
+    Fault(super::faults::Fired),
     #[error("{0}")]
     Token(#[from] TokenError),
     #[error("database error: {0}")]
@@ -126,8 +130,77 @@ pub async fn extension_token(
 
 /// The same, for an instance already looked up (the App Service form reads it first, to check
 /// its `X-IDENTITY-HEADER`).
+/// Armed faults of the instance's endpoints fire first (a late answer, then an error); the
+/// verdict goes to the journal.
 #[tracing::instrument(skip_all, fields(instance = %i.instance_id))]
 pub async fn token_for_instance(
+    state: &AppState,
+    i: InstanceRow,
+    resource: &str,
+    selector: &Selector,
+) -> Result<IssuedToken, TokenFailure> {
+    let caller = resource_id(&i);
+    let key = ResourceId::parse(&caller)
+        .map(|r| r.key())
+        .unwrap_or_default();
+    if let Some(slow) = super::faults::fire(state, FaultKind::ImdsSlow, &key).await? {
+        tokio::time::sleep(std::time::Duration::from_millis(slow.delay_ms as u64)).await;
+    }
+    let mut outcome = Ok(());
+    for kind in [
+        FaultKind::ImdsThrottled,
+        FaultKind::ImdsError,
+        FaultKind::ImdsUnavailable,
+    ] {
+        if let Some(f) = super::faults::fire(state, kind, &key).await? {
+            outcome = Err(TokenFailure::Fault(f));
+            break;
+        }
+    }
+    let result = match outcome {
+        Ok(()) => decide(state, i, resource, selector).await,
+        Err(f) => Err(f),
+    };
+    let (verdict, status, rule, detail) = match &result {
+        Ok(t) => ("issued", 200, None, format!("client id {}", t.client_id)),
+        Err(TokenFailure::Fault(f)) => (
+            "fault",
+            f.kind.status(),
+            None,
+            format!("fault {} ({})", f.id, f.kind.as_str()),
+        ),
+        Err(TokenFailure::Refused {
+            refusal, client_id, ..
+        }) => (
+            "refused",
+            400,
+            Some(refusal.rule()),
+            format!("client id {client_id}: {refusal:?}"),
+        ),
+        Err(TokenFailure::Selection(SelectionError::Ambiguous)) => (
+            "refused",
+            400,
+            Some("R8"),
+            "several user-assigned identities and no selector".to_string(),
+        ),
+        Err(other) => ("refused", 400, None, other.to_string()),
+    };
+    state.journal.record(
+        state.clock.now_text(),
+        crate::journal::Record {
+            surface: "imds",
+            caller: &caller,
+            request: &format!("token for {resource} ({selector:?})"),
+            verdict,
+            status,
+            rule,
+            detail: &detail,
+        },
+    );
+    result
+}
+
+async fn decide(
     state: &AppState,
     i: InstanceRow,
     resource: &str,

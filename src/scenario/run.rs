@@ -408,7 +408,11 @@ async fn follow(
     first: Answer,
     polls: &mut u32,
 ) -> Result<Answer, String> {
-    if first.status != 201 && first.status != 202 {
+    // A PUT or PATCH of an existing resource may answer 200 and still run on (an extension).
+    let running_update = first.status == 200
+        && matches!(method, "PUT" | "PATCH")
+        && first.header("azure-asyncoperation").is_some();
+    if first.status != 201 && first.status != 202 && !running_update {
         return Ok(first);
     }
     let deadline = Instant::now() + WAIT_LIMIT;
@@ -544,7 +548,7 @@ async fn run_step(
         .or(step.capture.first().map(|(_, p)| p));
     if let Some(k) = key {
         result.shown_value = path::parse(&vars.fill(k)).ok().and_then(|p| a.at(&p));
-        result.shown = Some(k.clone());
+        result.shown = Some(vars.fill(k));
     } else if let Some(code) = a.error_code() {
         result.shown = Some("error.code".into());
         result.shown_value = Some(Value::String(code.to_string()));

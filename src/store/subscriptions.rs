@@ -33,7 +33,7 @@ pub async fn insert(
     s: &SubscriptionRow,
     now: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("insert into subscriptions (id, display_name, tenant_id, state, created_at) values (?1, ?2, ?3, ?4, ?5)")
+    sqlx::query("insert into subscriptions (id, display_name, tenant_id, state, created_at, tenant_since) values (?1, ?2, ?3, ?4, ?5, ?5)")
         .bind(&s.id)
         .bind(&s.display_name)
         .bind(&s.tenant_id)
@@ -50,6 +50,22 @@ pub async fn update(conn: &mut SqliteConnection, s: &SubscriptionRow) -> Result<
         .bind(&s.id)
         .bind(&s.display_name)
         .bind(&s.tenant_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// R11: the subscription trusts `tenant` from `now` on.
+pub async fn transfer(
+    conn: &mut SqliteConnection,
+    id: &str,
+    tenant: &str,
+    now: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("update subscriptions set tenant_id = ?2, tenant_since = ?3 where id = ?1")
+        .bind(id)
+        .bind(tenant)
+        .bind(now)
         .execute(conn)
         .await?;
     Ok(())

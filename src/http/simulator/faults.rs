@@ -1,14 +1,14 @@
-//! Faults a test arms to see a documented failure (`/simulator/faults`): list, set, clear. A
-//! fault names its kind, its target (a resource id) and how many times it fires.
-use crate::domain::extensions::FaultKind;
-use crate::domain::resource_id::ResourceId;
+//! Faults a test arms to see a documented failure (`/simulator/faults`): arm, list, change,
+//! clear. A fault names its kind, its target, and how often it fires; `domain::faults` has
+//! the kinds.
+use crate::domain::faults::{FaultKind, TargetKind};
 use crate::http::error::{ArmError, ArmErrorResponse};
 use crate::http::json;
-use crate::ops::extensions as ops;
+use crate::ops::faults::{self as ops, FaultSpec};
 use crate::state::AppState;
 use crate::store::faults::FaultRow;
 use actix_web::http::StatusCode;
-use actix_web::{delete, get, post, web, HttpResponse};
+use actix_web::{delete, get, patch, post, web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -17,22 +17,39 @@ use utoipa::{IntoParams, ToSchema};
 #[serde(rename_all = "camelCase")]
 pub struct SimFault {
     id: String,
-    #[schema(example = "extensionDnsFailure")]
+    #[schema(example = "imdsUnavailable")]
     kind: String,
-    /// The resource it fires on (lowercase id).
+    /// What it does.
+    description: &'static str,
+    /// What it fires on: a resource id or tenant id (lowercase), or an ARM path pattern.
     target: String,
-    /// How many more times it fires; it goes when spent.
-    remaining: i64,
+    /// How many more times it fires; null: until cleared. It goes when spent.
+    remaining: Option<i64>,
+    /// The share of requests it fires on (a seeded draw); null: every one.
+    probability: Option<f64>,
+    seed: i64,
+    /// The requests it was asked about so far.
+    seen: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    delay_ms: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retry_after: Option<i64>,
     created_at: String,
 }
 
 impl From<FaultRow> for SimFault {
     fn from(f: FaultRow) -> Self {
         Self {
+            description: FaultKind::parse(&f.kind).map_or("", FaultKind::describe),
             id: f.id,
             kind: f.kind,
             target: f.target,
             remaining: f.remaining,
+            probability: f.probability,
+            seed: f.seed,
+            seen: f.seen,
+            delay_ms: f.delay_ms,
+            retry_after: f.retry_after,
             created_at: f.created_at,
         }
     }
@@ -43,18 +60,54 @@ pub struct SimFaultList {
     value: Vec<SimFault>,
 }
 
+/// How often, how late, and with what `Retry-After` a fault fires.
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FaultChange {
+    /// How many times it fires (default: once, or until cleared with a probability).
+    count: Option<i64>,
+    /// Fire on this share of requests (0 < p <= 1), drawn from `seed`: the same seed replays.
+    probability: Option<f64>,
+    seed: Option<i64>,
+    /// `imdsSlow`: how late the answer comes (default 2000, at most 30000).
+    delay_ms: Option<i64>,
+    /// Throttling and unavailability: the `Retry-After` seconds (default 1).
+    retry_after: Option<i64>,
+}
+
+impl From<FaultChange> for FaultSpec {
+    fn from(c: FaultChange) -> Self {
+        Self {
+            count: c.count,
+            probability: c.probability,
+            seed: c.seed,
+            delay_ms: c.delay_ms,
+            retry_after: c.retry_after,
+        }
+    }
+}
+
 /// A fault to arm.
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewFault {
-    /// `extensionDnsFailure` (R18): provisioning the managed-identity extension on the target
-    /// VM fails on a DNS lookup error, and so does every retry until the VM restarts.
-    #[schema(example = "extensionDnsFailure")]
+    /// `extensionDnsFailure` (R18) and `vmStartFailure` target a VM; `imdsThrottled`,
+    /// `imdsError`, `imdsUnavailable` and `imdsSlow` a VM or container group; `entraThrottled`
+    /// and `entraUnavailable` a tenant id (or `*`); `armThrottled` an ARM path pattern (`*`
+    /// matches anything, case is ignored).
+    #[schema(example = "imdsUnavailable")]
     kind: String,
-    /// The id of the resource it fires on.
+    /// The resource id, tenant id or path pattern it fires on.
     target: String,
-    /// How many times it fires (1 when left out).
+    /// How many times it fires (default: once, or until cleared with a probability).
     count: Option<i64>,
+    /// Fire on this share of requests (0 < p <= 1), drawn from `seed`: the same seed replays.
+    probability: Option<f64>,
+    seed: Option<i64>,
+    /// `imdsSlow`: how late the answer comes (default 2000, at most 30000).
+    delay_ms: Option<i64>,
+    /// Throttling and unavailability: the `Retry-After` seconds (default 1).
+    retry_after: Option<i64>,
 }
 
 /// Arm a fault.
@@ -67,8 +120,19 @@ pub async fn create_fault(
     state: web::Data<AppState>,
     body: web::Json<NewFault>,
 ) -> Result<HttpResponse, ArmError> {
+    let body = body.into_inner();
     let kind = FaultKind::parse(&body.kind).ok_or_else(|| {
-        let kinds: Vec<&str> = FaultKind::ALL.iter().map(|k| k.as_str()).collect();
+        let kinds: Vec<String> = FaultKind::ALL
+            .iter()
+            .map(|k| {
+                let target = match k.target() {
+                    TargetKind::Resource(t) => t.join(" or "),
+                    TargetKind::Tenant => "a tenant id".into(),
+                    TargetKind::PathPattern => "an ARM path pattern".into(),
+                };
+                format!("{} ({target})", k.as_str())
+            })
+            .collect();
         ArmError::bad_request(
             "InvalidFaultKind",
             format!(
@@ -79,10 +143,14 @@ pub async fn create_fault(
         )
         .with_target("kind")
     })?;
-    let target = ResourceId::parse(&body.target).map_err(|e| {
-        ArmError::bad_request("InvalidResourceId", e.to_string()).with_target("target")
-    })?;
-    let fault = ops::arm_fault(&state, kind, &target, body.count.unwrap_or(1)).await?;
+    let spec = FaultSpec {
+        count: body.count,
+        probability: body.probability,
+        seed: body.seed,
+        delay_ms: body.delay_ms,
+        retry_after: body.retry_after,
+    };
+    let fault = ops::arm(&state, kind, &body.target, spec).await?;
     Ok(json(StatusCode::CREATED, &SimFault::from(fault)))
 }
 
@@ -93,7 +161,7 @@ pub async fn create_fault(
 )]
 #[get("/faults")]
 pub async fn list_faults(state: web::Data<AppState>) -> Result<HttpResponse, ArmError> {
-    let value = ops::list_faults(&state)
+    let value = ops::list(&state)
         .await?
         .into_iter()
         .map(SimFault::from)
@@ -108,7 +176,7 @@ pub async fn list_faults(state: web::Data<AppState>) -> Result<HttpResponse, Arm
 )]
 #[delete("/faults")]
 pub async fn clear_faults(state: web::Data<AppState>) -> Result<HttpResponse, ArmError> {
-    ops::clear_faults(&state, None).await?;
+    ops::clear(&state, None).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -117,6 +185,31 @@ pub async fn clear_faults(state: web::Data<AppState>) -> Result<HttpResponse, Ar
 #[into_params(parameter_in = Path)]
 pub struct FaultPath {
     id: String,
+}
+
+fn fault_not_found(id: &str) -> ArmError {
+    ArmError::new(
+        StatusCode::NOT_FOUND,
+        "FaultNotFound",
+        format!("There is no fault '{id}'. GET /simulator/faults lists them."),
+    )
+}
+
+/// Change how often, how late or with what `Retry-After` a fault fires.
+#[utoipa::path(
+    tag = "Simulator", operation_id = "Simulator_UpdateFault", params(FaultPath), request_body = FaultChange,
+    responses((status = 200, body = SimFault), (status = 404, body = ArmErrorResponse))
+)]
+#[patch("/faults/{id}")]
+pub async fn update_fault(
+    state: web::Data<AppState>,
+    path: web::Path<FaultPath>,
+    body: web::Json<FaultChange>,
+) -> Result<HttpResponse, ArmError> {
+    match ops::change(&state, path.id.clone(), body.into_inner().into()).await? {
+        Some(f) => Ok(json(StatusCode::OK, &SimFault::from(f))),
+        None => Err(fault_not_found(&path.id)),
+    }
 }
 
 /// Clear one fault.
@@ -129,16 +222,9 @@ pub async fn clear_fault(
     state: web::Data<AppState>,
     path: web::Path<FaultPath>,
 ) -> Result<HttpResponse, ArmError> {
-    if ops::clear_faults(&state, Some(path.id.clone())).await? {
+    if ops::clear(&state, Some(path.id.clone())).await? {
         Ok(HttpResponse::NoContent().finish())
     } else {
-        Err(ArmError::new(
-            StatusCode::NOT_FOUND,
-            "FaultNotFound",
-            format!(
-                "There is no fault '{}'. GET /simulator/faults lists them.",
-                path.id
-            ),
-        ))
+        Err(fault_not_found(&path.id))
     }
 }

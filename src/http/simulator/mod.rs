@@ -49,6 +49,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(list_faults)
         .service(clear_faults)
         .service(clear_fault)
+        .service(update_fault)
         .service(update_settings)
         .service(list_service_principals)
         .service(list_rules)
