@@ -8,6 +8,7 @@ pub mod export;
 pub mod extensions;
 pub mod faults;
 pub mod filter;
+pub mod health;
 pub mod identity;
 pub mod ids;
 pub mod moves;

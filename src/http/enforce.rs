@@ -40,6 +40,7 @@ fn unauthenticated(
     description: &str,
 ) -> HttpResponse {
     let mut res = ArmError::new(StatusCode::UNAUTHORIZED, code, message).error_response();
+    res.extensions_mut().insert(RefusalCode(code));
     let challenge = format!(
         "Bearer authorization_uri=\"https://login.windows.net/{}\", error=\"invalid_token\", error_description=\"{description}\"",
         tenant.unwrap_or_default()
@@ -68,8 +69,42 @@ fn is_arm_audience(audience: &str, req: &HttpRequest) -> bool {
         || host_of(&aud).eq_ignore_ascii_case(host_of(req.connection_info().host()))
 }
 
-/// Checks a request; on success returns what the caller is granted (for linked checks).
+/// Checks a request; on success returns what the caller is granted (for linked checks). A
+/// refusal goes to the journal, with R12 when the token came from another tenant.
 pub async fn check(
+    state: &AppState,
+    req: &HttpRequest,
+    principal: &Principal,
+    action: &str,
+) -> Result<Arc<CallerGrants>, HttpResponse> {
+    let decided = decide(state, req, principal, action).await;
+    if let Err(res) = &decided {
+        let code = res.extensions().get::<RefusalCode>().map(|c| c.0);
+        let caller = match principal {
+            Principal::Verified(p) => format!("{} (app {})", p.object_id, p.app_id),
+            Principal::Anonymous(why) => format!("anonymous ({why:?})"),
+        };
+        state.journal.record(
+            state.clock.now_text(),
+            crate::journal::Record {
+                surface: "arm",
+                caller: &caller,
+                request: &format!("{} {}", req.method(), req.path()),
+                verdict: "refused",
+                status: res.status().as_u16(),
+                rule: (code == Some("InvalidAuthenticationTokenTenant")).then_some("R12"),
+                detail: &format!("{}: needs {action}", code.unwrap_or("AuthorizationFailed")),
+            },
+        );
+    }
+    decided
+}
+
+/// The ARM error code of a refusal, for the journal.
+#[derive(Clone, Copy)]
+struct RefusalCode(&'static str);
+
+async fn decide(
     state: &AppState,
     req: &HttpRequest,
     principal: &Principal,

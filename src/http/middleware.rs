@@ -201,6 +201,9 @@ pub async fn front_door(
         req.set_payload(Payload::from(stream));
     }
     normalize_path(&mut req);
+    if let Some(res) = throttled(&req).await {
+        return Ok(req.into_response(res).map_into_right_body());
+    }
     // Only a request with a token needs the work; without one the caller is anonymous, which
     // `CallerInfo` and `/simulator/caller` take the missing extension to mean.
     let authenticated = match bearer(req.request()) {
@@ -236,6 +239,55 @@ pub async fn front_door(
     next.call(req)
         .await
         .map(ServiceResponse::map_into_left_body)
+}
+
+/// An armed `armThrottled` fault whose pattern matches an ARM path answers 429
+/// `TooManyRequests` with `Retry-After`, as ARM's throttling does. The control API, instance
+/// endpoints and Entra are never throttled by it.
+async fn throttled(req: &ServiceRequest) -> Option<actix_web::HttpResponse> {
+    use crate::domain::faults::FaultKind;
+    let state = req.app_data::<actix_web::web::Data<AppState>>()?;
+    if !state.faults.armed(FaultKind::ArmThrottled) {
+        return None;
+    }
+    let path = req.path();
+    let arm = ["/subscriptions", "/providers", "/tenants"]
+        .iter()
+        .any(|p| path.len() >= p.len() && path[..p.len()].eq_ignore_ascii_case(p));
+    if !arm {
+        return None;
+    }
+    let fired = match crate::ops::faults::fire(state, FaultKind::ArmThrottled, path).await {
+        Ok(f) => f?,
+        Err(e) => {
+            tracing::error!(error = %e, "fault lookup failed");
+            return None;
+        }
+    };
+    let request = format!("{} {path}", req.method());
+    state.journal.record(
+        state.clock.now_text(),
+        crate::journal::Record {
+            surface: "arm",
+            caller: "",
+            request: &request,
+            verdict: "throttled",
+            status: 429,
+            rule: None,
+            detail: &format!("fault {}", fired.id),
+        },
+    );
+    let error = super::error::ArmError::new(
+        actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+        "TooManyRequests",
+        format!("The request is being throttled: too many requests were sent. Retry after {} seconds. (mi-sim: fault {})", fired.retry_after, fired.id),
+    );
+    let mut res = actix_web::ResponseError::error_response(&error);
+    if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&fired.retry_after.to_string()) {
+        res.headers_mut()
+            .insert(actix_web::http::header::RETRY_AFTER, v);
+    }
+    Some(res)
 }
 
 /// ARM's lock during a move: writes and deletes in the source and the target group are

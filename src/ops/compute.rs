@@ -6,6 +6,7 @@ use crate::domain::compute::{
     check_start, complete_vm_properties, drop_write_only, etag, ComputeKind, PowerAction,
     PowerState, Precondition,
 };
+use crate::domain::faults::FaultKind;
 use crate::domain::identity::{
     parse_user_assigned_id, plan_identity, system_assigned_principal, IdentityChange,
     IdentityRequest, IdentityType, IdentityViolation, ResourceIdentity, UserAssignedRef, Write,
@@ -613,6 +614,14 @@ pub enum PowerOutcome {
     AlreadyDone,
 }
 
+/// Azure's answer when no host can take a starting VM (a `vmStartFailure` fault).
+fn allocation_failed(location: &str, fault: &str) -> Value {
+    json!({
+        "code": "AllocationFailed",
+        "message": format!("Allocation failed. We do not have sufficient capacity for the requested VM size in this region ({location}). Read more about improving likelihood of allocation success at http://aka.ms/allocation-guidance (mi-sim: fault {fault})"),
+    })
+}
+
 /// A power action on a VM or container group. It takes effect at once; VM actions and a
 /// container group's start record an operation for the client's poller.
 #[tracing::instrument(skip_all, fields(resource = %r.name, action = action.as_str()))]
@@ -647,13 +656,28 @@ async fn power_in(
                 &row.name,
             );
             let stopped = PowerState::parse(&row.power_state) != PowerState::Running;
-            let refused = (action == PowerAction::Start && stopped)
+            let starting = action == PowerAction::Start && stopped;
+            let refused = starting
                 .then(|| check_start(&row.identity_type, &row.identity_written_at, &here))
-                .and_then(Result::err);
-            match refused {
-                Some(stale) => {
+                .and_then(Result::err)
+                .map(|stale| {
                     tracing::info!(rule = "R14", written_at = %stale.written_at, "start refused");
-                    let error = stale.arm_error();
+                    stale.arm_error()
+                });
+            let refused = match refused {
+                Some(e) => Some(e),
+                None if starting => super::faults::fire_in(
+                    &mut *tx,
+                    state.faults.armed(FaultKind::VmStartFailure),
+                    FaultKind::VmStartFailure,
+                    &here.key(),
+                )
+                .await?
+                .map(|f| allocation_failed(&row.location, &f.id)),
+                None => None,
+            };
+            match refused {
+                Some(error) => {
                     row.last_error = Some(Json(error.clone()));
                     ending.error = Some(error);
                 }

@@ -7,6 +7,7 @@ pub mod directory;
 pub mod export;
 pub mod extensions;
 pub mod faults;
+pub mod health;
 pub mod identities;
 pub mod moves;
 pub mod resource_groups;

@@ -190,7 +190,7 @@ pub async fn token_for_instance(
         crate::journal::Record {
             surface: "imds",
             caller: &caller,
-            request: &format!("token for {resource} ({selector:?})"),
+            request: &format!("token for {resource} ({})", named(selector)),
             verdict,
             status,
             rule,
@@ -273,4 +273,14 @@ async fn decide(
     };
     state.token_cache.put(key, token.clone());
     Ok(token)
+}
+
+/// The selector of a request, as the journal shows it.
+fn named(selector: &Selector) -> String {
+    match selector {
+        Selector::Default => "no selector".into(),
+        Selector::ClientId(v) => format!("client_id {v}"),
+        Selector::ObjectId(v) => format!("object_id {v}"),
+        Selector::ResourceId(v) => format!("msi_res_id {v}"),
+    }
 }

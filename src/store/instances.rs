@@ -22,11 +22,17 @@ pub struct InstanceRow {
     pub subscription_tenant: String,
     /// The tenant the system principal lives in; null when it is gone or there is none.
     pub system_principal_tenant: Option<String>,
+    /// R14: the id the identity reference was last written at (key form).
+    pub identity_written_at: String,
+    pub power_state: String,
+    /// When the subscription began to trust its tenant (creation or last transfer).
+    pub tenant_since: Option<String>,
 }
 
 const SELECT: &str = "select c.instance_id, c.subscription_id, g.name as resource_group, c.resource_type, c.name,
         c.location, c.identity_header, c.identity_type, c.system_principal_id, c.system_client_id, c.user_assigned,
-        s.tenant_id as subscription_tenant, sp.tenant_id as system_principal_tenant
+        s.tenant_id as subscription_tenant, sp.tenant_id as system_principal_tenant,
+        c.identity_written_at, c.power_state, s.tenant_since
     from compute_resources c
     join subscriptions s on s.id = c.subscription_id
     join resource_groups g on g.subscription_id = c.subscription_id and g.name_key = c.resource_group_key
@@ -98,5 +104,53 @@ pub async fn user_assigned_facts(
     .bind(group_key)
     .bind(name_key)
     .fetch_one(conn)
+    .await
+}
+
+/// A user-assigned identity as the health report sees it: where it lives, its principal, the
+/// tenant that principal lives in (null: gone) and the tenant its subscription trusts.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct IdentityPlace {
+    pub subscription_id: String,
+    pub resource_group: String,
+    pub resource_group_key: String,
+    pub name: String,
+    pub name_key: String,
+    pub principal_id: String,
+    pub client_id: String,
+    pub principal_tenant: Option<String>,
+    pub subscription_tenant: String,
+    pub tenant_since: Option<String>,
+}
+
+/// Every user-assigned identity, in one statement.
+pub async fn identity_places(
+    conn: &mut SqliteConnection,
+) -> Result<Vec<IdentityPlace>, sqlx::Error> {
+    sqlx::query_as(
+        "select u.subscription_id, g.name as resource_group, u.resource_group_key, u.name, u.name_key,
+                u.principal_id, u.client_id, sp.tenant_id as principal_tenant,
+                s.tenant_id as subscription_tenant, s.tenant_since
+         from user_assigned_identities u
+         join subscriptions s on s.id = u.subscription_id
+         join resource_groups g on g.subscription_id = u.subscription_id and g.name_key = u.resource_group_key
+         left join service_principals sp on sp.object_id = u.principal_id
+         order by u.subscription_id, u.resource_group_key, u.name_key",
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// The tenant of every principal a user-assigned reference of any instance names, in one
+/// statement (a principal that is gone is absent).
+pub async fn referenced_principal_tenants(
+    conn: &mut SqliteConnection,
+) -> Result<Vec<(String, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "select sp.object_id, sp.tenant_id from service_principals sp
+         where sp.object_id in (select json_extract(u.value, '$.principalId')
+                                from compute_resources c, json_each(c.user_assigned) u)",
+    )
+    .fetch_all(conn)
     .await
 }

@@ -5,6 +5,7 @@ mod caller;
 mod clock;
 mod directory;
 mod faults;
+mod health;
 mod instances;
 mod rules;
 mod scenarios;
@@ -19,6 +20,7 @@ use caller::*;
 use clock::*;
 use directory::*;
 use faults::*;
+use health::*;
 use instances::*;
 use rules::*;
 use scenarios::*;
@@ -63,6 +65,8 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(get_instance)
         .service(get_caller)
         .service(list_scenarios)
+        .service(identity_health)
+        .service(journal)
         .service(run_scenario)
         .service(reset);
 }
