@@ -52,6 +52,11 @@ enum Command {
     },
     /// Print the OpenAPI document (JSON) and exit.
     Openapi,
+    /// Save or restore the whole state of a database file, offline (mi-sim not running on it).
+    Snapshot {
+        #[command(subcommand)]
+        action: SnapshotAction,
+    },
     /// Replay known issues step by step: the shipped S1..S9 or your own scenario files.
     Scenario {
         #[command(subcommand)]
@@ -65,6 +70,23 @@ enum Command {
         /// The running mi-sim (http).
         #[arg(long, env = "MI_SIM_URL", default_value = "http://127.0.0.1:8080")]
         url: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum SnapshotAction {
+    /// Write a consistent copy of the database to FILE (SQLite's VACUUM INTO).
+    Save {
+        file: PathBuf,
+        /// The database file.
+        #[arg(long, env = "MI_SIM_DB", default_value = "mi-sim.db")]
+        db: PathBuf,
+    },
+    /// Replace the database's state with FILE's (its keys stay).
+    Restore {
+        file: PathBuf,
+        #[arg(long, env = "MI_SIM_DB", default_value = "mi-sim.db")]
+        db: PathBuf,
     },
 }
 
@@ -98,6 +120,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "{}",
                 serde_json::to_string_pretty(&mi_sim::http::openapi())?
             );
+            Ok(())
+        }
+        Command::Snapshot { action } => {
+            let done = match action {
+                SnapshotAction::Save { file, db } => {
+                    mi_sim::ops::snapshots::save_offline(&db, &file).await
+                }
+                SnapshotAction::Restore { file, db } => {
+                    mi_sim::ops::snapshots::restore_offline(&db, &file).await
+                }
+            };
+            if let Err(e) = done {
+                eprintln!("mi-sim snapshot: {e}");
+                std::process::exit(2)
+            }
             Ok(())
         }
         Command::Scenario { action } => match action {
@@ -220,6 +257,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             if let Some(ca) = temporary_ca {
                 let _ = std::fs::remove_file(ca);
+                let _ = std::fs::remove_dir_all(settings.snapshot_dir());
             }
             Ok(())
         }

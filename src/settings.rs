@@ -61,6 +61,23 @@ impl Settings {
         }
     }
 
+    /// Where named snapshots go: `<db>.snapshots/` beside a file database, else a folder of
+    /// this process in the temp dir (removed at exit, as the in-memory state is).
+    pub fn snapshot_dir(&self) -> PathBuf {
+        match &self.database {
+            Database::File(db) => {
+                let mut name = db.file_name().unwrap_or_default().to_os_string();
+                name.push(".snapshots");
+                std::path::absolute(db.with_file_name(name)).unwrap_or_default()
+            }
+            Database::Memory => std::env::temp_dir().join(format!(
+                "mi-sim-{}-{}-snapshots",
+                std::process::id(),
+                self.port
+            )),
+        }
+    }
+
     /// The CA file path: `--ca-file`, else `<db>.ca.pem` beside a file database, else the temp dir.
     /// Absolute, so the `REQUESTS_CA_BUNDLE` the banner prints works from any directory.
     pub fn ca_path(&self) -> PathBuf {

@@ -66,6 +66,7 @@ impl Application {
             http_base,
             faults: Default::default(),
             journal: Default::default(),
+            snapshot_dir: settings.snapshot_dir(),
         });
         ops::bootstrap::bootstrap(&state).await?;
         ops::moves::load(&state).await?;

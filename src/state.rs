@@ -25,4 +25,6 @@ pub struct AppState {
     pub faults: crate::ops::faults::Armed,
     /// Recent token requests and refusals (`/simulator/journal`).
     pub journal: crate::journal::Journal,
+    /// Where named snapshots are kept (`/simulator/snapshots`).
+    pub snapshot_dir: std::path::PathBuf,
 }

@@ -135,6 +135,7 @@ impl From<OpError> for ArmError {
             }
             OpError::TenantNotFound(_) => (StatusCode::NOT_FOUND, "TenantNotFound"),
             OpError::TenantExists(_) => (StatusCode::CONFLICT, "TenantAlreadyExists"),
+            OpError::SnapshotExists(_) => (StatusCode::CONFLICT, "SnapshotExists"),
             OpError::TenantChangeIsATransfer { .. } => {
                 (StatusCode::CONFLICT, "UseSubscriptionTransfer")
             }

@@ -14,6 +14,7 @@ pub mod resource_groups;
 pub mod resources;
 pub mod roles;
 pub mod rules;
+pub mod snapshots;
 pub mod tokens;
 
 /// Why an operation did not happen. `http::error` maps each variant to ARM's status and code.
@@ -88,6 +89,9 @@ pub enum OpError {
     #[error("{0}")]
     Role(#[from] roles::RoleError),
     /// A parameter Compute or the control API refuses, named in `target`.
+    /// A snapshot name already in use.
+    #[error("There is a snapshot '{0}' already; delete it first (DELETE /simulator/snapshots/{0}) or pick another name.")]
+    SnapshotExists(String),
     #[error("{message}")]
     InvalidParameter {
         target: &'static str,

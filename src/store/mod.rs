@@ -16,6 +16,7 @@ pub mod resource_groups;
 pub mod resources;
 pub mod roles;
 pub mod rules;
+pub mod snapshots;
 pub mod subscriptions;
 pub mod tenants;
 pub mod writer;
@@ -51,6 +52,19 @@ impl Store {
     /// self-contained file. Waits for the writer's current batch.
     pub async fn checkpoint(&self) -> Result<(), sqlx::Error> {
         self.writer.checkpoint().await
+    }
+
+    /// Runs `op` on the writer's connection outside any transaction (`Writer::exclusive`).
+    pub async fn exclusive<T, F>(&self, op: F) -> Result<T, sqlx::Error>
+    where
+        F: for<'c> FnOnce(
+                &'c mut SqliteConnection,
+            ) -> writer::WriteFuture<'c, Result<T, sqlx::Error>>
+            + Send
+            + 'static,
+        T: Send + 'static,
+    {
+        self.writer.exclusive(op).await
     }
 
     /// A connection for reads that need no transaction.

@@ -40,7 +40,12 @@ enum Message {
     Write(Job),
     /// Fold the WAL into the database file, outside any transaction (at shutdown).
     Checkpoint(oneshot::Sender<Result<(), sqlx::Error>>),
+    /// Run on the connection outside any batch transaction (a snapshot restore: `ATTACH`
+    /// cannot run inside one). The job answers for itself.
+    Exclusive(ExclusiveJob),
 }
+
+type ExclusiveJob = Box<dyn for<'c> FnOnce(&'c mut SqliteConnection) -> WriteFuture<'c, ()> + Send>;
 
 /// The sending side; cheap to clone.
 #[derive(Debug, Clone)]
@@ -76,6 +81,30 @@ impl Writer {
         let (answer, answered) = oneshot::channel();
         self.jobs
             .send(Message::Checkpoint(answer))
+            .await
+            .map_err(|_| gone("the writer has stopped"))?;
+        answered
+            .await
+            .unwrap_or_else(|_| Err(gone("the writer has stopped")))
+    }
+
+    /// Runs `op` on the writer's connection after the writes queued before it, outside any
+    /// transaction: `op` manages its own. Nothing else writes meanwhile.
+    pub async fn exclusive<T, F>(&self, op: F) -> Result<T, sqlx::Error>
+    where
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> WriteFuture<'c, Result<T, sqlx::Error>>
+            + Send
+            + 'static,
+        T: Send + 'static,
+    {
+        let (answer, answered) = oneshot::channel();
+        let job: ExclusiveJob = Box::new(move |conn| {
+            Box::pin(async move {
+                let _ = answer.send(op(conn).await);
+            })
+        });
+        self.jobs
+            .send(Message::Exclusive(job))
             .await
             .map_err(|_| gone("the writer has stopped"))?;
         answered
@@ -150,6 +179,10 @@ async fn run(pool: SqlitePool, connection: Connection, mut rx: mpsc::Receiver<Me
                     commit_batch(&mut conn, std::mem::take(&mut batch)).await;
                     let done = exec(&mut conn, "pragma wal_checkpoint(truncate)").await;
                     let _ = answer.send(done);
+                }
+                Message::Exclusive(job) => {
+                    commit_batch(&mut conn, std::mem::take(&mut batch)).await;
+                    job(&mut conn).await;
                 }
             }
         }

@@ -10,6 +10,7 @@ mod instances;
 mod rules;
 mod scenarios;
 mod settings;
+mod snapshots;
 
 use crate::http::error::{ArmError, ArmErrorResponse};
 use crate::ops::bootstrap;
@@ -25,6 +26,7 @@ use instances::*;
 use rules::*;
 use scenarios::*;
 use settings::*;
+use snapshots::*;
 
 /// Back to the bootstrapped state: the default tenant and subscription, nothing else; the CA
 /// and certificates are kept. Fast enough to call before every test.
@@ -67,6 +69,10 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(list_scenarios)
         .service(identity_health)
         .service(journal)
+        .service(save_snapshot)
+        .service(list_snapshots)
+        .service(restore_snapshot)
+        .service(delete_snapshot)
         .service(run_scenario)
         .service(reset);
 }
