@@ -105,6 +105,7 @@ impl Application {
             app.app_data(doc.clone())
                 .route("/openapi.json", web::get().to(http::openapi_json))
                 .route("/docs", web::get().to(http::docs_redirect))
+                .route("/explorer", web::get().to(http::explorer::page))
                 .service(
                     // Swagger UI's assets are compiled in (the vendored build): works offline.
                     utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}").config(

@@ -6,6 +6,7 @@ pub mod cloud;
 pub mod enforce;
 pub mod entra;
 pub mod error;
+pub mod explorer;
 pub mod extract;
 pub mod imds;
 pub mod middleware;

@@ -47,6 +47,19 @@ pub async fn list_page(
     .await
 }
 
+/// Every group of every subscription, at most `limit`, by subscription and key (the explorer).
+pub async fn list_all(
+    conn: &mut SqliteConnection,
+    limit: i64,
+) -> Result<Vec<GroupRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from resource_groups order by subscription_id, name_key limit ?1"
+    ))
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
 pub async fn insert(
     conn: &mut SqliteConnection,
     g: &GroupRow,

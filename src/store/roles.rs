@@ -135,6 +135,19 @@ pub async fn list_for_scope(
     .await
 }
 
+/// Every role assignment, at most `limit`, by scope (the explorer).
+pub async fn list_all(
+    conn: &mut SqliteConnection,
+    limit: i64,
+) -> Result<Vec<AssignmentRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from role_assignments order by scope_key, name limit ?1"
+    ))
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
 /// Deletes the assignments at or below a scope of a subscription (a deleted group or
 /// resource takes its assignments with it), in one statement.
 pub async fn delete_within(

@@ -19,6 +19,7 @@ mod reliability;
 mod resource_groups;
 mod roles;
 mod rules_table;
+mod scenarios;
 mod simulator;
 mod subscriptions;
 mod vms;
