@@ -71,7 +71,11 @@ pub async fn save(state: &AppState, name: &str) -> Result<SnapshotInfo, OpError>
     if list(state).len() >= MAX_SNAPSHOTS {
         return Err(invalid(format!("At most {MAX_SNAPSHOTS} snapshots are kept; delete some first (DELETE /simulator/snapshots/{{name}}).")));
     }
-    std::fs::create_dir_all(&state.snapshot_dir).map_err(|e| {
+    let mut folder = std::fs::DirBuilder::new();
+    folder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut folder, 0o700);
+    folder.create(&state.snapshot_dir).map_err(|e| {
         OpError::Inconsistent(format!(
             "the snapshot folder {}: {e}",
             state.snapshot_dir.display()

@@ -7,12 +7,27 @@ use sqlx::SqliteConnection;
 /// Tables a restore leaves alone.
 const KEPT: &[&str] = &["key_material", "_sqlx_migrations"];
 
-/// Writes a consistent copy of the database to `path` (which must not exist).
+/// Writes a consistent copy of the database to `path` (which must not exist). The copy holds
+/// the private keys, so it is readable by its owner only: created 0600, and set 0600 again
+/// after SQLite wrote it (SQLite opens its target with its default mode). The snapshot folder
+/// of a server is 0700 besides.
 pub async fn save(conn: &mut SqliteConnection, path: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("vacuum into ?1")
-        .bind(path)
-        .execute(conn)
-        .await?;
+    let mut file = std::fs::OpenOptions::new();
+    file.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut file, 0o600);
+    file.open(path).map_err(sqlx::Error::Io)?;
+    let saved = sqlx::query("vacuum into ?1").bind(path).execute(conn).await;
+    if saved.is_err() {
+        let _ = std::fs::remove_file(path);
+    }
+    saved?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .map_err(sqlx::Error::Io)?;
+    }
     Ok(())
 }
 

@@ -5,6 +5,7 @@ mod cli;
 mod clients;
 mod container_groups;
 mod coverage;
+mod diagnostics;
 mod enforce;
 mod entra;
 mod extensions;

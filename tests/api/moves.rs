@@ -40,7 +40,7 @@ fn vm_id(app: &TestApp, rg: &str, name: &str) -> String {
 }
 
 /// A power action on a VM, polled to its end: the operation's last status body.
-async fn power(app: &TestApp, rg: &str, vm: &str, action: &str) -> Value {
+pub(crate) async fn power(app: &TestApp, rg: &str, vm: &str, action: &str) -> Value {
     let r = app
         .call(
             Method::POST,
