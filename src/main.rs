@@ -236,6 +236,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!("  Entra:        https://{h}:{t}/{DEFAULT_TENANT_ID}  (authority; turn instance discovery off)");
             println!("  application:  client id {WELL_KNOWN_APP_ID}, secret {WELL_KNOWN_APP_SECRET}  (well known: local use only)");
             println!("  docs:         http://{h}:{p}/docs  (OpenAPI: /openapi.json)");
+            println!("  explorer:     http://{h}:{p}/explorer  (state, identity health, known-issue scenarios)");
             app.prepare_signing_key();
             let handle = app.handle();
             tokio::spawn(async move {

@@ -59,7 +59,7 @@ pub struct SystemData {
 /// The global parts of the OpenAPI document; paths come from the handlers as they are mounted.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "mi-sim", description = "A simulator of the Azure managed-identity control plane: ARM, instance metadata, Entra, and its own control API under /simulator."),
+    info(title = "mi-sim", description = "A simulator of the Azure managed-identity control plane: ARM, instance metadata, Entra, and its own control API under /simulator. The state as a tree, identity health and the known-issue scenarios: [the explorer](/explorer)."),
     tags(
         (name = "Resources", description = "Microsoft.Resources: resource groups, providers, operation results"),
         (name = "Subscriptions", description = "Subscriptions, tenants, locations"),
