@@ -108,6 +108,9 @@ fn identity(h: &PairHealth, assignments: &[AssignmentRow]) -> Markup {
     }
 }
 
+/// A resource of the tree and its identities' health.
+type Resource<'a> = (&'a str, Vec<&'a PairHealth>);
+
 /// The explorer page.
 pub async fn page(state: web::Data<AppState>) -> Result<HttpResponse, super::error::ArmError> {
     let internal = |e: sqlx::Error| super::error::ArmError::from(crate::ops::OpError::from(e));
@@ -125,7 +128,7 @@ pub async fn page(state: web::Data<AppState>) -> Result<HttpResponse, super::err
         .map_err(internal)?;
     drop(conn);
     // Pairs by (subscription, group), each group's in resource order: one pass.
-    let mut by_group: HashMap<(String, String), Vec<(&str, Vec<&PairHealth>)>> = HashMap::new();
+    let mut by_group: HashMap<(String, String), Vec<Resource>> = HashMap::new();
     for p in &pairs {
         let mut segs = p.resource_id.split('/').skip(2);
         let (Some(sub), Some(_), Some(group)) = (segs.next(), segs.next(), segs.next()) else {

@@ -1,5 +1,5 @@
 //! The README's transcripts are real: every `$` line of the `console` blocks under
-//! "Reproducing the known issues" (against a mi-sim in the open mode) and "R19 and R20 in the
+//! "Reproducing the known issues step by step with curl" (against a mi-sim in the open mode) and "R19 and R20 in the
 //! enforce mode" (in the enforce mode) runs, in order, against a fresh mi-sim, and each output
 //! line must come out as written. A block is one shell session (its variables carry from line
 //! to line); mi-sim is reset before each block. Needs `bash`, `curl`, `jq` and `python3`.

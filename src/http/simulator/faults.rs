@@ -198,7 +198,7 @@ fn fault_not_found(id: &str) -> ArmError {
 /// Change how often, how late or with what `Retry-After` a fault fires.
 #[utoipa::path(
     tag = "Simulator", operation_id = "Simulator_UpdateFault", params(FaultPath), request_body = FaultChange,
-    responses((status = 200, body = SimFault), (status = 404, body = ArmErrorResponse))
+    responses((status = 200, body = SimFault), (status = 404, body = ArmErrorResponse), (status = "default", body = ArmErrorResponse))
 )]
 #[patch("/faults/{id}")]
 pub async fn update_fault(
@@ -215,7 +215,7 @@ pub async fn update_fault(
 /// Clear one fault.
 #[utoipa::path(
     tag = "Simulator", operation_id = "Simulator_ClearFault", params(FaultPath),
-    responses((status = 204, description = "Cleared"), (status = 404, body = ArmErrorResponse))
+    responses((status = 204, description = "Cleared"), (status = 404, body = ArmErrorResponse), (status = "default", body = ArmErrorResponse))
 )]
 #[delete("/faults/{id}")]
 pub async fn clear_fault(

@@ -88,7 +88,7 @@ pub struct JournalQuery {
 /// request, verdict, rule. The newest 1,000 are kept; reset empties it.
 #[utoipa::path(
     tag = "Simulator", operation_id = "Simulator_Journal", params(JournalQuery),
-    responses((status = 200, body = SimJournal))
+    responses((status = 200, body = SimJournal), (status = "default", body = ArmErrorResponse))
 )]
 #[get("/journal")]
 pub async fn journal(state: web::Data<AppState>, query: web::Query<JournalQuery>) -> HttpResponse {

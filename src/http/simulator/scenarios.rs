@@ -36,7 +36,7 @@ pub struct SimScenarioList {
 /// List the scenarios mi-sim ships (S1..S9).
 #[utoipa::path(
     tag = "Simulator", operation_id = "Simulator_ListScenarios",
-    responses((status = 200, body = SimScenarioList))
+    responses((status = 200, body = SimScenarioList), (status = "default", body = ArmErrorResponse))
 )]
 #[get("/scenarios")]
 pub async fn list_scenarios() -> HttpResponse {
@@ -68,7 +68,7 @@ pub struct ScenarioPath {
 /// needs `--auth enforce` on an open server is answered as skipped.
 #[utoipa::path(
     tag = "Simulator", operation_id = "Simulator_RunScenario", params(ScenarioPath),
-    responses((status = 200, body = Transcript), (status = 404, body = ArmErrorResponse))
+    responses((status = 200, body = Transcript), (status = 404, body = ArmErrorResponse), (status = "default", body = ArmErrorResponse))
 )]
 #[post("/scenarios/{id}/runs")]
 pub async fn run_scenario(

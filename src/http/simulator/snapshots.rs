@@ -39,7 +39,7 @@ pub async fn save_snapshot(
 /// List the saved snapshots.
 #[utoipa::path(
     tag = "Simulator", operation_id = "Simulator_ListSnapshots",
-    responses((status = 200, body = SimSnapshotList))
+    responses((status = 200, body = SimSnapshotList), (status = "default", body = ArmErrorResponse))
 )]
 #[get("/snapshots")]
 pub async fn list_snapshots(state: web::Data<AppState>) -> HttpResponse {
@@ -71,7 +71,7 @@ fn snapshot_not_found(name: &str) -> ArmError {
 /// are forgotten.
 #[utoipa::path(
     tag = "Simulator", operation_id = "Simulator_RestoreSnapshot", params(SnapshotPath),
-    responses((status = 204, description = "Restored"), (status = 404, body = ArmErrorResponse))
+    responses((status = 204, description = "Restored"), (status = 404, body = ArmErrorResponse), (status = "default", body = ArmErrorResponse))
 )]
 #[post("/snapshots/{name}/restore")]
 pub async fn restore_snapshot(
@@ -88,7 +88,7 @@ pub async fn restore_snapshot(
 /// Delete a snapshot.
 #[utoipa::path(
     tag = "Simulator", operation_id = "Simulator_DeleteSnapshot", params(SnapshotPath),
-    responses((status = 204, description = "Deleted"), (status = 404, body = ArmErrorResponse))
+    responses((status = 204, description = "Deleted"), (status = 404, body = ArmErrorResponse), (status = "default", body = ArmErrorResponse))
 )]
 #[delete("/snapshots/{name}")]
 pub async fn delete_snapshot(
