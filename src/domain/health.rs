@@ -142,21 +142,25 @@ mod tests {
         })
     }
 
-    #[test]
-    fn r11_names_both_tenants_the_transfer_and_the_remedy() {
+    fn assessed(principal_tenant: &str, subscription_tenant: &str) -> Verdict {
         let facts = IdentityFacts {
-            principal_tenant: Some("A".into()),
-            subscription_tenant: "B".into(),
+            principal_tenant: Some(principal_tenant.into()),
+            subscription_tenant: subscription_tenant.into(),
             identity_at_reference: None,
         };
         let chosen = system();
-        let v = assess(&Pair {
+        assess(&Pair {
             chosen: &chosen,
             facts: &facts,
             subscription: "S",
             tenant_since: Some("T"),
             reference: None,
-        });
+        })
+    }
+
+    #[test]
+    fn r11_names_both_tenants_the_transfer_and_the_remedy() {
+        let v = assessed("A", "B");
         assert_eq!(v.rule, Some("R11"));
         assert!(!v.can_get_token);
         assert_eq!(v.facts[0], "principal p lives in tenant A");
@@ -170,19 +174,8 @@ mod tests {
 
     #[test]
     fn a_healthy_pair_says_where_its_principal_lives() {
-        let facts = IdentityFacts {
-            principal_tenant: Some("A".into()),
-            subscription_tenant: "A".into(),
-            identity_at_reference: None,
-        };
-        let chosen = system();
-        let v = assess(&Pair {
-            chosen: &chosen,
-            facts: &facts,
-            subscription: "S",
-            tenant_since: None,
-            reference: None,
-        });
+        let v = assessed("A", "A");
         assert!(v.can_get_token && v.rule.is_none() && v.remedy.is_none());
+        assert_eq!(v.facts[0], "principal p lives in tenant A");
     }
 }

@@ -1,6 +1,7 @@
 """The interactive docs at /docs in headless Chromium (Debian's package), driven over the
 DevTools protocol: the operations render with nothing fetched from elsewhere, and a call made
 from the page ("Try it out") reaches mi-sim and succeeds."""
+import contextlib
 import json
 import shutil
 import socket
@@ -59,12 +60,16 @@ class Page:
         raise AssertionError(f"timed out waiting for {expression}")
 
 
-def test_docs_render_offline_and_try_it_out_calls_mi_sim(tmp_path):
+@contextlib.contextmanager
+def browser_page(tmp_path):
+    """A tab of a headless Chromium of its own, killed afterwards."""
     assert CHROMIUM, "the browser test needs Debian's chromium (apt-get install chromium)"
     port = free_port()
     browser = subprocess.Popen(
         [CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-         f"--remote-debugging-port={port}", f"--user-data-dir={tmp_path}", "about:blank"],
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--window-size=1400,1100", f"--remote-debugging-port={port}", f"--user-data-dir={tmp_path}",
+         "about:blank"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(150):
@@ -75,6 +80,14 @@ def test_docs_render_offline_and_try_it_out_calls_mi_sim(tmp_path):
                 time.sleep(0.1)
         page = Page(next(t for t in targets if t["type"] == "page")["webSocketDebuggerUrl"])
         page.call("Page.enable")
+        yield page
+    finally:
+        browser.kill()
+        browser.wait()
+
+
+def test_docs_render_offline_and_try_it_out_calls_mi_sim(tmp_path):
+    with browser_page(tmp_path) as page:
         page.call("Page.navigate", url=f"{HTTP}/docs")
 
         rendered = page.wait("document.querySelectorAll('.opblock').length")
@@ -102,6 +115,3 @@ def test_docs_render_offline_and_try_it_out_calls_mi_sim(tmp_path):
         assert status == "200"
         body = page.js(f"document.querySelector('{OPERATION} .live-responses-table .microlight')?.textContent")
         assert SUBSCRIPTION in body
-    finally:
-        browser.kill()
-        browser.wait()

@@ -7,11 +7,10 @@ import subprocess
 import urllib.parse
 
 import junitparser
-import pytest
 
 from conftest import HTTP, HTTPS, SUBSCRIPTION, TENANT, control
 from test_az import HOOKS, run_az
-from test_docs_ui import CHROMIUM, Page, free_port
+from test_docs_ui import browser_page
 
 MI_SIM = os.environ["MI_SIM_BIN"]
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -74,27 +73,10 @@ def test_scenario_junit_output_parses_with_junitparser_one_case_per_step(tmp_pat
 
 
 def test_explorer_shows_a_broken_identity_with_rule_and_remedy_and_runs_a_scenario(tmp_path):
-    assert CHROMIUM, "the browser test needs Debian's chromium (apt-get install chromium)"
     make_vm()
     other = control("POST", "/simulator/tenants", {"displayName": "the new directory"})["tenantId"]
     control("POST", f"/simulator/subscriptions/{SUBSCRIPTION}/transfer", {"targetTenantId": other})
-    port = free_port()
-    browser = subprocess.Popen(
-        [CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--window-size=1400,1100",
-         f"--remote-debugging-port={port}", f"--user-data-dir={tmp_path}", "about:blank"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        import time
-        import urllib.request
-        for _ in range(150):
-            try:
-                targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list"))
-                break
-            except OSError:
-                time.sleep(0.1)
-        page = Page(next(t for t in targets if t["type"] == "page")["webSocketDebuggerUrl"])
-        page.call("Page.enable")
+    with browser_page(tmp_path) as page:
         page.call("Page.navigate", url=f"{HTTP}/explorer")
         page.wait("document.querySelectorAll('.identity').length")
         hosts = page.js("[...new Set(performance.getEntriesByType('resource').map(e => new URL(e.name).host))]")
@@ -115,6 +97,3 @@ def test_explorer_shows_a_broken_identity_with_rule_and_remedy_and_runs_a_scenar
         target = os.path.join(ROOT, "docs", "explorer.png") if os.environ.get("UPDATE_SCREENSHOT") else tmp_path / "explorer.png"
         with open(target, "wb") as f:
             f.write(shot)
-    finally:
-        browser.kill()
-        browser.wait()
