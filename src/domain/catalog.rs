@@ -302,6 +302,50 @@ macro_rules! loc {
     };
 }
 
+/// Where a region's datacentres are, as Azure's location metadata names it (`physicalLocation`).
+pub fn physical_location(region: &str) -> &'static str {
+    match region {
+        "eastus" | "eastus2" => "Virginia",
+        "westus" => "California",
+        "westus2" => "Washington",
+        "westus3" => "Phoenix",
+        "centralus" => "Iowa",
+        "northcentralus" => "Illinois",
+        "southcentralus" => "Texas",
+        "westcentralus" => "Wyoming",
+        "canadacentral" => "Toronto",
+        "canadaeast" => "Quebec",
+        "brazilsouth" => "Sao Paulo State",
+        "northeurope" => "Ireland",
+        "westeurope" => "Netherlands",
+        "uksouth" => "London",
+        "ukwest" => "Cardiff",
+        "francecentral" => "Paris",
+        "germanywestcentral" => "Frankfurt",
+        "swedencentral" => "Gävle",
+        "switzerlandnorth" => "Zurich",
+        "norwayeast" => "Norway",
+        "eastasia" => "Hong Kong",
+        "southeastasia" => "Singapore",
+        "japaneast" => "Tokyo, Saitama",
+        "japanwest" => "Osaka",
+        "koreacentral" => "Seoul",
+        "australiaeast" => "New South Wales",
+        "centralindia" => "Pune",
+        "southafricanorth" => "Johannesburg",
+        "uaenorth" => "Dubai",
+        _ => "",
+    }
+}
+
+/// Whether a region has availability zones (three, logical 1..3 mapped to physical ones).
+pub fn has_zones(region: &str) -> bool {
+    !matches!(
+        region,
+        "westus" | "northcentralus" | "westcentralus" | "canadaeast" | "ukwest" | "japanwest"
+    )
+}
+
 pub static LOCATIONS: &[Location] = &[
     loc!(
         "eastus",

@@ -120,6 +120,22 @@ async fn subscriptions_list_locations_shows_regions() {
         format!("/subscriptions/{}/locations/westeurope", app.sub)
     );
     assert_eq!(westeurope["type"], "Region");
+    assert_eq!(westeurope["metadata"]["physicalLocation"], "Netherlands");
+    assert_eq!(
+        westeurope["availabilityZoneMappings"][0],
+        serde_json::json!({"logicalZone": "1", "physicalZone": "westeurope-az1"})
+    );
+    let westus = r.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["name"] == "westus")
+        .expect("westus");
+    assert_eq!(westus["metadata"]["physicalLocation"], "California");
+    assert!(
+        westus.get("availabilityZoneMappings").is_none(),
+        "West US has no zones"
+    );
 }
 
 #[tokio::test]

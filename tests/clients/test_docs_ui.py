@@ -10,6 +10,7 @@ import time
 import urllib.parse
 import urllib.request
 
+import pytest
 import websocket
 
 from conftest import HTTP, SUBSCRIPTION
@@ -63,7 +64,9 @@ class Page:
 @contextlib.contextmanager
 def browser_page(tmp_path):
     """A tab of a headless Chromium of its own, killed afterwards."""
-    assert CHROMIUM, "the browser test needs Debian's chromium (apt-get install chromium)"
+    if not CHROMIUM:
+        # run.sh installs Chromium when it runs as root (as CI does); elsewhere say what to do.
+        pytest.skip("Chromium is not installed and run.sh could install it only as root: apt-get install chromium")
     port = free_port()
     browser = subprocess.Popen(
         [CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",

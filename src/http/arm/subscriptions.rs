@@ -162,6 +162,17 @@ pub struct LocationView {
     display_name: &'static str,
     regional_display_name: String,
     metadata: LocationMetadata,
+    /// Zonal regions: the subscription's logical zones and the physical zones behind them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    availability_zone_mappings: Vec<ZoneMapping>,
+}
+
+/// A logical availability zone of the subscription and the physical zone it maps to.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ZoneMapping {
+    logical_zone: String,
+    physical_zone: String,
 }
 
 /// Where a location is.
@@ -200,11 +211,21 @@ impl LocationView {
                 geography_group: l.geography_group,
                 longitude: l.longitude,
                 latitude: l.latitude,
-                physical_location: l.display_name,
+                physical_location: catalog::physical_location(l.name),
                 paired_region: vec![PairedRegion {
                     name: l.paired_region,
                     id: format!("/subscriptions/{sub}/locations/{}", l.paired_region),
                 }],
+            },
+            availability_zone_mappings: if catalog::has_zones(l.name) {
+                (1..=3)
+                    .map(|z| ZoneMapping {
+                        logical_zone: z.to_string(),
+                        physical_zone: format!("{}-az{z}", l.name),
+                    })
+                    .collect()
+            } else {
+                Vec::new()
             },
         }
     }
