@@ -61,12 +61,30 @@ fn transcripts(readme: &str, heading: &str) -> Vec<Vec<Step>> {
     blocks
 }
 
-/// Runs every console block of a README section against `app`, step by step.
+/// Runs every console block of a README section against `app`, step by step, each block
+/// after a reset.
 async fn run_section(app: &TestApp, heading: &str) {
     let readme =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     let blocks = transcripts(&readme, heading);
     assert!(!blocks.is_empty(), "{heading} holds transcripts");
+    run_blocks(app, blocks).await;
+}
+
+/// Runs the console blocks of a walkthrough as one shell session after one reset: its blocks
+/// build on each other (variables and state), as a reader's terminal does.
+async fn run_walkthrough(app: &TestApp, heading: &str) {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let steps: Vec<Step> = transcripts(&readme, heading)
+        .into_iter()
+        .flatten()
+        .collect();
+    assert!(!steps.is_empty(), "{heading} holds transcripts");
+    run_blocks(app, vec![steps]).await;
+}
+
+async fn run_blocks(app: &TestApp, blocks: Vec<Vec<Step>>) {
     for steps in blocks {
         app.call(reqwest::Method::POST, "/simulator/reset", None)
             .await;
@@ -109,6 +127,16 @@ async fn run_section(app: &TestApp, heading: &str) {
 async fn readme_known_issue_transcripts_run_verbatim() {
     let app = spawn_app_with(tempfile::tempdir().unwrap(), |_| {}).await;
     run_section(&app, "## Reproducing the known issues").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readme_identity_walkthrough_runs_verbatim() {
+    let app = spawn_app_with(tempfile::tempdir().unwrap(), |_| {}).await;
+    run_walkthrough(
+        &app,
+        "## Walkthrough: an identity and its service principal",
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
