@@ -231,6 +231,10 @@ pub fn complete_vm_properties(
     if let Some(list) = disks.as_array_mut() {
         list.retain(|d| d.get("toBeDetached").and_then(Value::as_bool) != Some(true));
     }
+    // Every Azure VM has a network profile (a VM needs a NIC); mi-sim serves no networks, so a
+    // VM sent without one shows an empty list, which clients iterate (Ansible's VM info does).
+    let network = object(properties, "networkProfile");
+    default(network, "networkInterfaces", json!([]));
     if let Some(Value::Object(os)) = properties.get_mut("osProfile") {
         default(os, "secrets", json!([]));
         default(os, "allowExtensionOperations", json!(true));

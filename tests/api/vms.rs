@@ -588,6 +588,11 @@ async fn vm_comes_back_as_compute_completes_it_os_disk_data_disks_and_os_default
         )
     );
     assert_eq!(storage["dataDisks"], json!([]));
+    assert_eq!(
+        vm["properties"]["networkProfile"],
+        json!({"networkInterfaces": []}),
+        "clients iterate a VM's network interfaces"
+    );
     let os = &vm["properties"]["osProfile"];
     assert_eq!(os["secrets"], json!([]));
     assert_eq!(os["linuxConfiguration"]["provisionVMAgent"], true);
