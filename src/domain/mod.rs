@@ -17,6 +17,7 @@ pub mod resource_id;
 pub mod roles;
 pub mod rules;
 pub mod tags;
+pub mod template;
 pub mod token_rules;
 
 pub use ids::{IdError, SubscriptionId, TenantId};

@@ -588,10 +588,12 @@ async fn vm_comes_back_as_compute_completes_it_os_disk_data_disks_and_os_default
         )
     );
     assert_eq!(storage["dataDisks"], json!([]));
-    assert_eq!(
-        vm["properties"]["networkProfile"],
-        json!({"networkInterfaces": []}),
-        "clients iterate a VM's network interfaces"
+    // The NICs sent are kept as they are.
+    assert!(
+        vm["properties"]["networkProfile"]["networkInterfaces"][0]["id"]
+            .as_str()
+            .unwrap()
+            .ends_with("/networkInterfaces/vm1-nic")
     );
     let os = &vm["properties"]["osProfile"];
     assert_eq!(os["secrets"], json!([]));
@@ -779,5 +781,24 @@ async fn vm_instance_view_carries_what_clients_display() {
     assert_eq!(
         stopped.body["vmAgent"]["statuses"][0]["displayStatus"], "Not Ready",
         "no agent on a stopped VM"
+    );
+}
+
+#[tokio::test]
+async fn a_vm_sent_without_a_network_profile_shows_an_empty_one() {
+    let app = spawn_app().await;
+    app.put_group("rg1").await;
+    let r = app
+        .call(
+            Method::PUT,
+            &app.vm_path("rg1", "bare", ""),
+            Some(json!({"location": "westeurope", "properties": {"hardwareProfile": {"vmSize": "Standard_B1s"}}})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    // Every Azure VM has one; clients (Ansible's VM info) iterate its interfaces.
+    assert_eq!(
+        r.body["properties"]["networkProfile"],
+        json!({"networkInterfaces": []})
     );
 }
