@@ -150,6 +150,13 @@ async fn readme_vm_walkthrough_runs_verbatim() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readme_faults_and_snapshots_run_verbatim() {
+    let app = spawn_app_with(tempfile::tempdir().unwrap(), |_| {}).await;
+    run_walkthrough(&app, "## Faults").await;
+    run_walkthrough(&app, "## Snapshots").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readme_r19_r20_enforce_transcript_runs_verbatim() {
     let app = spawn_app_with(tempfile::tempdir().unwrap(), |s| s.auth = Mode::Enforce).await;
     run_section(&app, "### R19 and R20 in the enforce mode").await;

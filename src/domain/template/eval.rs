@@ -171,12 +171,14 @@ fn dotnet_format(pattern: &str, args: &[Value], at: usize) -> Result<String, Eva
                 match (fmt.strip_prefix(['N', 'n']), value.as_i64()) {
                     (Some(_), Some(n)) => out.push_str(&thousands(n)),
                     (None, _) if fmt.is_empty() => out.push_str(&text(value)),
-                    _ => return Err(err(
-                        at,
-                        format!(
+                    _ => {
+                        return Err(err(
+                            at,
+                            format!(
                             "format: the format '{fmt}' is not supported; use {{n}} or {{n:N0}}"
                         ),
-                    )),
+                        ))
+                    }
                 }
             }
             c => out.push(c),
