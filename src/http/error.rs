@@ -116,7 +116,31 @@ impl ResponseError for ArmError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        super::json(self.status, &self.body())
+        let mut res = super::json(self.status, &self.body());
+        if let Some(rule) = journaled_rule(self.code) {
+            res.extensions_mut().insert(Refused {
+                code: self.code,
+                rule,
+            });
+        }
+        res
+    }
+}
+
+/// An ARM refusal the front door writes to the journal (`/simulator/journal`): the error code
+/// and the rule that decided it. The enforce mode's own refusals are journaled where they are
+/// made (`http::enforce`).
+#[derive(Debug, Clone, Copy)]
+pub struct Refused {
+    pub code: &'static str,
+    pub rule: &'static str,
+}
+
+/// The refusals decided by a rule, with that rule.
+fn journaled_rule(code: &str) -> Option<&'static str> {
+    match code {
+        "LinkedAuthorizationFailed" => Some("R13"),
+        _ => None,
     }
 }
 

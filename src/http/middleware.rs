@@ -236,9 +236,45 @@ pub async fn front_door(
     if let Some(authenticated) = authenticated {
         req.extensions_mut().insert(authenticated);
     }
-    next.call(req)
-        .await
-        .map(ServiceResponse::map_into_left_body)
+    let res = next.call(req).await?;
+    let refused = res
+        .response()
+        .extensions()
+        .get::<super::error::Refused>()
+        .copied();
+    if let Some(r) = refused {
+        journal_refusal(&res, r);
+    }
+    Ok(res.map_into_left_body())
+}
+
+/// Writes a rule's ARM refusal (R13) to the journal, with the caller and the request.
+fn journal_refusal<B>(res: &ServiceResponse<B>, r: super::error::Refused) {
+    let req = res.request();
+    let Some(state) = req.app_data::<actix_web::web::Data<AppState>>() else {
+        return;
+    };
+    let caller = match req
+        .extensions()
+        .get::<Authenticated>()
+        .map(|a| &a.principal)
+    {
+        Some(Principal::Verified(p)) => format!("{} (app {})", p.object_id, p.app_id),
+        _ => "anonymous".to_string(),
+    };
+    let request = format!("{} {}", req.method(), req.path());
+    state.journal.record(
+        state.clock.now_text(),
+        crate::journal::Record {
+            surface: "arm",
+            caller: &caller,
+            request: &request,
+            verdict: "refused",
+            status: res.status().as_u16(),
+            rule: Some(r.rule),
+            detail: r.code,
+        },
+    );
 }
 
 /// An armed `armThrottled` fault whose pattern matches an ARM path answers 429

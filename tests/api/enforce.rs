@@ -449,6 +449,22 @@ async fn r13_assigning_a_user_assigned_identity_needs_managed_identity_operator_
         vm.body["identity"]["type"], "SystemAssigned",
         "nothing changed"
     );
+    let journal = app.call(Method::GET, "/simulator/journal", None).await;
+    let refusal = journal.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["rule"] == "R13")
+        .cloned()
+        .expect("the journal names R13");
+    assert_eq!(
+        (refusal["status"].clone(), refusal["detail"].clone()),
+        (json!(403), json!("LinkedAuthorizationFailed"))
+    );
+    assert!(
+        refusal["caller"].as_str().unwrap().starts_with(&principal),
+        "{refusal}"
+    );
 
     let operator_role = json!({"properties": {"roleDefinitionId": format!("/subscriptions/{}/providers/Microsoft.Authorization/roleDefinitions/f1a07417-d97a-45cb-824c-7a7467783830", app.sub),
                                               "principalId": principal, "principalType": "ServicePrincipal"}});
