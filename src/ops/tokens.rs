@@ -140,21 +140,26 @@ pub async fn token_for_instance(
     selector: &Selector,
 ) -> Result<IssuedToken, TokenFailure> {
     let caller = resource_id(&i);
-    let key = ResourceId::parse(&caller)
-        .map(|r| r.key())
-        .unwrap_or_default();
-    if let Some(slow) = super::faults::fire(state, FaultKind::ImdsSlow, &key).await? {
-        tokio::time::sleep(std::time::Duration::from_millis(slow.delay_ms as u64)).await;
-    }
-    let mut outcome = Ok(());
-    for kind in [
+    const IMDS_FAULTS: [FaultKind; 4] = [
+        FaultKind::ImdsSlow,
         FaultKind::ImdsThrottled,
         FaultKind::ImdsError,
         FaultKind::ImdsUnavailable,
-    ] {
-        if let Some(f) = super::faults::fire(state, kind, &key).await? {
-            outcome = Err(TokenFailure::Fault(f));
-            break;
+    ];
+    let mut outcome = Ok(());
+    // The common case, no fault armed, skips even working out the key faults are matched by.
+    if IMDS_FAULTS.iter().any(|k| state.faults.armed(*k)) {
+        let key = ResourceId::parse(&caller)
+            .map(|r| r.key())
+            .unwrap_or_default();
+        if let Some(slow) = super::faults::fire(state, FaultKind::ImdsSlow, &key).await? {
+            tokio::time::sleep(std::time::Duration::from_millis(slow.delay_ms as u64)).await;
+        }
+        for kind in &IMDS_FAULTS[1..] {
+            if let Some(f) = super::faults::fire(state, *kind, &key).await? {
+                outcome = Err(TokenFailure::Fault(f));
+                break;
+            }
         }
     }
     let result = match outcome {
