@@ -6,8 +6,8 @@ import os
 import subprocess
 from pathlib import Path
 
-from conftest import HTTPS, SUBSCRIPTION, TENANT, control
-from test_az import AZ, run_az
+from conftest import SUBSCRIPTION, control
+from test_az import AZ, sign_in_to_mi_sim
 
 HERE = Path(__file__).resolve().parent
 PLAYBOOK = os.environ["ANSIBLE_PLAYBOOK"]
@@ -15,11 +15,7 @@ PLAYBOOK = os.environ["ANSIBLE_PLAYBOOK"]
 
 def test_an_ansible_playbook_wires_identities_and_roles_against_mi_sim(tmp_path):
     cfg = tmp_path / "az"
-    app = control("GET", f"/simulator/tenants/{TENANT}/applications")["value"][0]
-    run_az(cfg, "cloud", "register", "-n", "mi-sim", "--endpoint-resource-manager", HTTPS + "/")
-    run_az(cfg, "cloud", "set", "-n", "mi-sim")
-    run_az(cfg, "config", "set", "core.instance_discovery=false")
-    run_az(cfg, "login", "--service-principal", "-u", app["appId"], "-p", app["clientSecret"], "--tenant", TENANT)
+    sign_in_to_mi_sim(cfg)
     env = {
         **os.environ,
         "AZURE_CONFIG_DIR": str(cfg),

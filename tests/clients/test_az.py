@@ -22,6 +22,15 @@ def run_az(config, *args, env=None):
     return done.stdout.strip()
 
 
+def sign_in_to_mi_sim(cfg):
+    """Registers mi-sim as az's cloud in config folder `cfg` and signs in as the bootstrapped application."""
+    app = control("GET", f"/simulator/tenants/{TENANT}/applications")["value"][0]
+    run_az(cfg, "cloud", "register", "-n", "mi-sim", "--endpoint-resource-manager", HTTPS + "/")
+    run_az(cfg, "cloud", "set", "-n", "mi-sim")
+    run_az(cfg, "config", "set", "core.instance_discovery=false")
+    run_az(cfg, "login", "--service-principal", "-u", app["appId"], "-p", app["clientSecret"], "--tenant", TENANT)
+
+
 def test_az_cli_walkthroughs_against_mi_sim_as_a_custom_cloud(tmp_path):
     cfg = tmp_path / "az"
     az = lambda *args, **kw: run_az(cfg, *args, **kw)  # noqa: E731

@@ -8,8 +8,8 @@ import urllib.parse
 
 import junitparser
 
-from conftest import HTTP, HTTPS, SUBSCRIPTION, TENANT, control
-from test_az import HOOKS, run_az
+from conftest import HTTP, SUBSCRIPTION, TENANT, control
+from test_az import HOOKS, run_az, sign_in_to_mi_sim
 from test_docs_ui import browser_page
 
 MI_SIM = os.environ["MI_SIM_BIN"]
@@ -42,11 +42,7 @@ def test_managed_identity_credential_gets_its_token_after_two_imds_503s(monkeypa
 
 def test_az_cli_survives_one_injected_arm_429(tmp_path):
     cfg = tmp_path / "az"
-    app = control("GET", f"/simulator/tenants/{TENANT}/applications")["value"][0]
-    run_az(cfg, "cloud", "register", "-n", "mi-sim", "--endpoint-resource-manager", HTTPS + "/")
-    run_az(cfg, "cloud", "set", "-n", "mi-sim")
-    run_az(cfg, "config", "set", "core.instance_discovery=false")
-    run_az(cfg, "login", "--service-principal", "-u", app["appId"], "-p", app["clientSecret"], "--tenant", TENANT)
+    sign_in_to_mi_sim(cfg)
     control("POST", "/simulator/faults", {"kind": "armThrottled", "target": "/subscriptions/*/resourcegroups", "count": 1})
     created = json.loads(run_az(cfg, "group", "list"))
     assert created == []
