@@ -43,6 +43,16 @@ pub enum Principal {
     Verified(VerifiedPrincipal),
 }
 
+impl Principal {
+    /// Who called, as the journal names a caller.
+    pub fn label(&self) -> String {
+        match self {
+            Principal::Verified(p) => format!("{} (app {})", p.object_id, p.app_id),
+            Principal::Anonymous(why) => format!("anonymous ({why:?})"),
+        }
+    }
+}
+
 /// Why a caller is anonymous.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unverified {

@@ -80,10 +80,7 @@ pub async fn check(
     let decided = decide(state, req, principal, action).await;
     if let Err(res) = &decided {
         let code = res.extensions().get::<RefusalCode>().map(|c| c.0);
-        let caller = match principal {
-            Principal::Verified(p) => format!("{} (app {})", p.object_id, p.app_id),
-            Principal::Anonymous(why) => format!("anonymous ({why:?})"),
-        };
+        let caller = principal.label();
         state.journal.record(
             state.clock.now_text(),
             crate::journal::Record {

@@ -130,12 +130,13 @@ pub async fn report(
         }
     }
     for p in &places {
-        let id = format!(
-            "/subscriptions/{}/resourceGroups/{}/providers/{}/{}",
-            p.subscription_id,
-            p.resource_group,
-            crate::domain::identity::USER_ASSIGNED_TYPE,
-            p.name
+        let Ok(subscription) = crate::domain::SubscriptionId::parse(&p.subscription_id) else {
+            continue;
+        };
+        let id = crate::domain::identity::user_assigned_identity_id(
+            subscription,
+            &p.resource_group,
+            &p.name,
         );
         let chosen = Chosen::User(UserAssignedRef {
             id: id.clone(),

@@ -51,20 +51,24 @@ pub const SHIPPED: &[(&str, &str)] = &[
     ),
 ];
 
-/// The shipped scenarios, parsed. They are checked by the test suite, so this cannot fail in
-/// a released build; a broken one is left out rather than taking the server down.
-pub fn shipped() -> Vec<Scenario> {
-    SHIPPED
-        .iter()
-        .filter_map(|(file, text)| format::parse(file, text).ok())
-        .collect()
+/// The shipped scenarios, parsed once. They are checked by the test suite, so this cannot fail
+/// in a released build; a broken one is left out rather than taking the server down.
+pub fn shipped() -> &'static [Scenario] {
+    static PARSED: std::sync::LazyLock<Vec<Scenario>> = std::sync::LazyLock::new(|| {
+        SHIPPED
+            .iter()
+            .filter_map(|(file, text)| format::parse(file, text).ok())
+            .collect()
+    });
+    PARSED.as_slice()
 }
 
 /// A shipped scenario by id (`S1`, any case).
 pub fn find_shipped(id: &str) -> Option<Scenario> {
     shipped()
-        .into_iter()
+        .iter()
         .find(|s| s.id.eq_ignore_ascii_case(id))
+        .cloned()
 }
 
 /// What `mi-sim scenario run` is given: a shipped id, or a file of the user's.
@@ -74,7 +78,7 @@ pub fn load(arg: &str) -> Result<Scenario, String> {
     }
     let path = std::path::Path::new(arg);
     if !path.exists() {
-        let ids: Vec<String> = shipped().into_iter().map(|s| s.id).collect();
+        let ids: Vec<&str> = shipped().iter().map(|s| s.id.as_str()).collect();
         return Err(format!(
             "'{arg}' is neither a shipped scenario ({}) nor a file",
             ids.join(", ")
@@ -155,7 +159,7 @@ pub enum Format {
 pub async fn run_command(names: &[String], all: bool, url: Option<&str>, format: Format) -> i32 {
     let mut wanted: Vec<String> = names.to_vec();
     if all {
-        wanted.splice(0..0, shipped().into_iter().map(|s| s.id));
+        wanted.splice(0..0, shipped().iter().map(|s| s.id.clone()));
     }
     if wanted.is_empty() {
         eprintln!("mi-sim scenario run: name scenarios (S1, my-incident.toml) or give --all; `mi-sim scenario list` lists them");

@@ -71,7 +71,7 @@ fn every_shipped_file_parses_and_the_ids_are_s1_to_s9() {
     for (file, text) in scenario::SHIPPED {
         scenario::format::parse(file, text).unwrap_or_else(|e| panic!("{e}"));
     }
-    let ids: Vec<String> = scenario::shipped().into_iter().map(|s| s.id).collect();
+    let ids: Vec<&str> = scenario::shipped().iter().map(|s| s.id.as_str()).collect();
     assert_eq!(ids, ["S1", "S2", "S3", "S4", "S5", "S6", "S7", "S8", "S9"]);
 }
 

@@ -94,13 +94,8 @@ impl<'a> TemplateScope<'a> {
         'a: 'b,
     {
         TemplateScope {
-            ctx: self.ctx,
-            parameters: self.parameters.clone(),
-            variables: self.variables,
-            resolved: RefCell::new(self.resolved.borrow().clone()),
-            resolving: RefCell::new(Vec::new()),
-            copy: self.copy.clone(),
             reference: resolver,
+            ..self.with_copies(self.copy.clone())
         }
     }
 }
@@ -330,30 +325,34 @@ fn check_parameter(
             )));
         }
     }
-    let n = value.as_i64();
-    if let (Some(n), Some(min)) = (n, decl["minValue"].as_i64()) {
-        if n < min {
-            return Err(error(target, format!("The provided value '{n}' for the template parameter '{name}' is not valid. Minimum value allowed is '{min}'.")));
-        }
-    }
-    if let (Some(n), Some(max)) = (n, decl["maxValue"].as_i64()) {
-        if n > max {
-            return Err(error(target, format!("The provided value '{n}' for the template parameter '{name}' is not valid. Maximum value allowed is '{max}'.")));
-        }
-    }
     let len = match value {
         Value::String(s) => Some(s.chars().count() as i64),
         Value::Array(a) => Some(a.len() as i64),
         _ => None,
     };
-    if let (Some(len), Some(min)) = (len, decl["minLength"].as_i64()) {
-        if len < min {
-            return Err(error(target, format!("The provided value for the template parameter '{name}' is not valid. Length must be at least '{min}'.")));
-        }
-    }
-    if let (Some(len), Some(max)) = (len, decl["maxLength"].as_i64()) {
-        if len > max {
-            return Err(error(target, format!("The provided value for the template parameter '{name}' is not valid. Length must be at most '{max}'.")));
+    let bounds = [
+        (value.as_i64(), "minValue", true),
+        (value.as_i64(), "maxValue", false),
+        (len, "minLength", true),
+        (len, "maxLength", false),
+    ];
+    for (actual, key, lower) in bounds {
+        let (Some(actual), Some(bound)) = (actual, decl[key].as_i64()) else {
+            continue;
+        };
+        if (lower && actual < bound) || (!lower && actual > bound) {
+            let limit = match key {
+                "minValue" => format!("Minimum value allowed is '{bound}'."),
+                "maxValue" => format!("Maximum value allowed is '{bound}'."),
+                "minLength" => format!("Length must be at least '{bound}'."),
+                _ => format!("Length must be at most '{bound}'."),
+            };
+            let shown = if key.ends_with("Value") {
+                format!(" '{actual}'")
+            } else {
+                String::new()
+            };
+            return Err(error(target, format!("The provided value{shown} for the template parameter '{name}' is not valid. {limit}")));
         }
     }
     Ok(())

@@ -41,15 +41,15 @@ pub struct SimScenarioList {
 #[get("/scenarios")]
 pub async fn list_scenarios() -> HttpResponse {
     let value = scenario::shipped()
-        .into_iter()
+        .iter()
         .map(|s| SimScenario {
             steps: s.steps.iter().map(|st| st.name.clone()).collect(),
-            id: s.id,
-            title: s.title,
-            rules: s.rules,
-            file: s.file,
-            story: s.story,
-            source: s.source,
+            id: s.id.clone(),
+            title: s.title.clone(),
+            rules: s.rules.clone(),
+            file: s.file.clone(),
+            story: s.story.clone(),
+            source: s.source.clone(),
             auth: s.auth,
         })
         .collect();
