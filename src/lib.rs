@@ -15,6 +15,7 @@
 //! | [`tls`], [`signing`], [`token_cache`], [`clock`], [`idgen`], [`telemetry`] | TLS material, the token-signing key, the bounded IMDS token cache, time, GUIDs, logging |
 //!
 //! `docs/architecture.md` says where each kind of code goes; `docs/rules.md` holds the rules.
+pub mod client;
 pub mod clock;
 pub mod domain;
 pub mod grants_cache;

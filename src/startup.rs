@@ -67,10 +67,12 @@ impl Application {
             faults: Default::default(),
             journal: Default::default(),
             snapshot_dir: settings.snapshot_dir(),
+            deployments: Default::default(),
         });
         ops::bootstrap::bootstrap(&state).await?;
         ops::moves::load(&state).await?;
         ops::faults::refresh(&state).await?;
+        ops::deployments::fail_interrupted(&state).await?;
 
         let tls = match (&settings.tls_cert, &settings.tls_key) {
             (Some(cert), Some(key)) => tls::from_files(cert, key)?,
@@ -99,6 +101,7 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(body_timeout)
                 .app_data(http::json_config())
+                .app_data(web::PayloadConfig::new(http::MAX_BODY))
                 .app_data(http::query_config())
                 .configure(http::routes)
                 .split_for_parts();

@@ -27,4 +27,6 @@ pub struct AppState {
     pub journal: crate::journal::Journal,
     /// Where named snapshots are kept (`/simulator/snapshots`).
     pub snapshot_dir: std::path::PathBuf,
+    /// Template deployments running now, and their cancel flags.
+    pub deployments: crate::ops::deployments::Running,
 }

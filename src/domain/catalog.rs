@@ -32,6 +32,7 @@ impl ApiVersionSet {
 /// ARM's front door accepts far more than the spec lists (docs/wire-contract.md, "api-versions").
 pub static RESOURCES: ApiVersionSet = ApiVersionSet {
     versions: &[
+        "2026-06-01",
         "2025-04-01",
         "2024-11-01",
         "2024-08-01",
@@ -265,6 +266,7 @@ pub static PROVIDERS: &[Provider] = &[
             ResourceType { name: "subscriptions", api_versions: SUBSCRIPTIONS.versions, regional: false, capabilities: "None" },
             ResourceType { name: "tenants", api_versions: SUBSCRIPTIONS.versions, regional: false, capabilities: "None" },
             ResourceType { name: "operationresults", api_versions: RESOURCES.versions, regional: false, capabilities: "None" },
+            ResourceType { name: "deployments", api_versions: RESOURCES.versions, regional: false, capabilities: "None" },
         ],
     },
 ];

@@ -39,6 +39,8 @@ const KEYS: &[(&str, &str)] = &[
     ("versions", "versions"),
     ("roleassignments", "roleAssignments"),
     ("roledefinitions", "roleDefinitions"),
+    ("deployments", "deployments"),
+    ("operationstatuses", "operationStatuses"),
 ];
 const BARE: &[(&str, &str)] = &[
     ("resources", "resources"),
@@ -54,6 +56,9 @@ const BARE: &[(&str, &str)] = &[
     ("moveresources", "moveResources"),
     ("validatemoveresources", "validateMoveResources"),
     ("exporttemplate", "exportTemplate"),
+    ("validate", "validate"),
+    ("whatif", "whatIf"),
+    ("cancel", "cancel"),
 ];
 
 /// Rewrites an ARM path to the declared casing, and empty segments away (`https://host/` +
@@ -77,6 +82,10 @@ pub fn canonical_path(path: &str) -> Option<String> {
         return squashed;
     }
     let mut segs: Vec<String> = path.split('/').map(str::to_string).collect();
+    // A collection with a trailing slash (the SDKs list deployments at `.../deployments/`).
+    if segs.len() > 2 && segs.last().is_some_and(String::is_empty) {
+        segs.pop();
+    }
     let mut i = 1;
     while i < segs.len() {
         let lower = segs[i].to_ascii_lowercase();

@@ -85,6 +85,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(arm::resources::configure)
         .configure(arm::moves::configure)
         .configure(arm::export::configure)
+        .configure(arm::deployments::configure)
         .configure(arm::subscriptions::configure)
         .configure(arm::authorization::configure)
         .configure(imds::configure)

@@ -113,10 +113,12 @@ pub fn answer(e: Export) -> Value {
     body
 }
 
-/// Records an export as a finished operation whose poll gives the answer; returns its id.
+/// Records an answer (an export, a what-if) as a finished operation of `kind` whose poll
+/// gives it; returns its id.
 pub async fn record(
     state: &AppState,
     sub: SubscriptionId,
+    kind: &'static str,
     answer: Value,
 ) -> Result<String, OpError> {
     let op = state.idgen.arm_operation();
@@ -129,7 +131,7 @@ pub async fn record(
                     result: Some(answer),
                     ..Default::default()
                 };
-                store::operations::insert(tx, &id, &s, "ExportTemplate", &now, ending).await
+                store::operations::insert(tx, &id, &s, kind, &now, ending).await
             })
         })
         .await?;

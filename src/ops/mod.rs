@@ -3,6 +3,7 @@
 pub mod applications;
 pub mod bootstrap;
 pub mod compute;
+pub mod deployments;
 pub mod directory;
 pub mod export;
 pub mod extensions;

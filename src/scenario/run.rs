@@ -6,44 +6,17 @@
 use super::format::{Auth, Expect, Scenario, Step};
 use super::path::{self, Path};
 use super::vars::Vars;
+pub use crate::client::Target;
+use crate::client::{follow, post_form, send, Answer};
 use serde::Serialize;
 use serde_json::{json, Value};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use utoipa::ToSchema;
 
-/// How long one request may take.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-/// How long following one asynchronous operation may take, and the most polls.
-const WAIT_LIMIT: Duration = Duration::from_secs(120);
-const MAX_POLLS: u32 = 600;
 /// The largest answer body kept in a transcript (larger ones are summarised).
 const MAX_KEPT_BODY: usize = 16 * 1024;
 /// The region resources go to.
 pub const LOCATION: &str = "eastus";
-
-/// The mi-sim a run talks to.
-#[derive(Clone)]
-pub struct Target {
-    base: String,
-    client: reqwest::Client,
-}
-
-impl Target {
-    pub fn new(base: &str) -> Result<Self, String> {
-        let client = reqwest::Client::builder()
-            .timeout(REQUEST_TIMEOUT)
-            .build()
-            .map_err(|e| e.to_string())?;
-        Ok(Self {
-            base: base.trim_end_matches('/').to_string(),
-            client,
-        })
-    }
-
-    pub fn base(&self) -> &str {
-        &self.base
-    }
-}
 
 /// How a scenario's run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -130,36 +103,6 @@ pub struct StepResult {
 
 fn is_zero(n: &u32) -> bool {
     *n == 0
-}
-
-/// An answer, as the checks see it.
-struct Answer {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Value,
-    text: String,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn at(&self, p: &Path) -> Option<Value> {
-        match p {
-            Path::Header(h) => self.header(h).map(|v| Value::String(v.to_string())),
-            Path::Body(segs) => path::get(segs, &self.body).cloned(),
-        }
-    }
-
-    /// ARM's `error.code`, or the `error` of IMDS and Entra.
-    fn error_code(&self) -> Option<&str> {
-        let e = self.body.get("error")?;
-        e.get("code").and_then(Value::as_str).or_else(|| e.as_str())
-    }
 }
 
 /// The run's fixture: its variables and the token its requests carry.
@@ -317,15 +260,7 @@ async fn prepare(target: &Target, scenario: &Scenario) -> Result<Option<Fixture>
         ("scope", "https://management.azure.com/.default"),
     ])
     .map_err(|e| e.to_string())?;
-    let token = target
-        .client
-        .post(format!("{}/{tenant}/oauth2/v2.0/token", target.base))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form)
-        .send()
-        .await
-        .map_err(|e| unreachable(target, e))?;
-    let token = answer(token).await?;
+    let token = post_form(target, &format!("/{tenant}/oauth2/v2.0/token"), form).await?;
     let token = field(&expect_ok(token)?, "access_token")?;
     let mut vars = Vars::new(run);
     vars.set("tenant", tenant);
@@ -336,144 +271,20 @@ async fn prepare(target: &Target, scenario: &Scenario) -> Result<Option<Fixture>
     Ok(Some(Fixture { vars, token }))
 }
 
+/// A field of an answer: a header, or a path into its body.
+fn at(a: &Answer, p: &Path) -> Option<Value> {
+    match p {
+        Path::Header(h) => a.header(h).map(|v| Value::String(v.to_string())),
+        Path::Body(segs) => path::get(segs, &a.body).cloned(),
+    }
+}
+
 fn expect_ok(a: Answer) -> Result<Answer, String> {
     if (200..300).contains(&a.status) {
         Ok(a)
     } else {
         Err(format!("{}: {}", a.status, a.text))
     }
-}
-
-fn unreachable(target: &Target, e: reqwest::Error) -> String {
-    format!("cannot reach mi-sim at {}: {e}", target.base)
-}
-
-async fn answer(r: reqwest::Response) -> Result<Answer, String> {
-    let status = r.status().as_u16();
-    let headers = r
-        .headers()
-        .iter()
-        .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or_default().to_string()))
-        .collect();
-    let text = r.text().await.map_err(|e| e.to_string())?;
-    let body = if text.trim().is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).unwrap_or_else(|_| Value::String(text.clone()))
-    };
-    Ok(Answer {
-        status,
-        headers,
-        body,
-        text,
-    })
-}
-
-/// Sends one request to a path of mi-sim's, or to a full URL (an operation to poll).
-async fn send(
-    target: &Target,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<&Value>,
-    headers: &[(String, String)],
-) -> Result<Answer, String> {
-    let url = if path.starts_with("http://") || path.starts_with("https://") {
-        path.to_string()
-    } else {
-        format!("{}{path}", target.base)
-    };
-    let method = reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| e.to_string())?;
-    let mut req = target.client.request(method, url);
-    if let Some(t) = token {
-        req = req.bearer_auth(t);
-    }
-    for (n, v) in headers {
-        req = req.header(n.as_str(), v.as_str());
-    }
-    if let Some(b) = body {
-        req = req.json(b);
-    }
-    answer(req.send().await.map_err(|e| unreachable(target, e))?).await
-}
-
-/// Follows an asynchronous answer to its end, as ARM clients do: `Azure-AsyncOperation` until
-/// its status is terminal (then the resource, or `Location`), else `Location` until it stops
-/// answering 202.
-async fn follow(
-    target: &Target,
-    token: &str,
-    method: &str,
-    url: &str,
-    first: Answer,
-    polls: &mut u32,
-) -> Result<Answer, String> {
-    // A PUT or PATCH of an existing resource may answer 200 and still run on (an extension).
-    let running_update = first.status == 200
-        && matches!(method, "PUT" | "PATCH")
-        && first.header("azure-asyncoperation").is_some();
-    if first.status != 201 && first.status != 202 && !running_update {
-        return Ok(first);
-    }
-    let deadline = Instant::now() + WAIT_LIMIT;
-    let location = first.header("location").map(str::to_string);
-    if let Some(op) = first.header("azure-asyncoperation").map(str::to_string) {
-        let mut last = first;
-        loop {
-            *polls += 1;
-            if *polls > MAX_POLLS || Instant::now() > deadline {
-                return Err("the operation did not end in time".into());
-            }
-            tokio::time::sleep(pause(&last)).await;
-            last = send(target, "GET", &op, Some(token), None, &[]).await?;
-            let status = last.body["status"].as_str().unwrap_or_default();
-            if !matches!(status, "InProgress" | "Running" | "Accepted" | "NotStarted") {
-                break;
-            }
-        }
-        if last.body["status"].as_str() != Some("Succeeded") {
-            return Ok(last);
-        }
-        return match (location, method) {
-            (Some(loc), _) => poll_location(target, token, &loc, polls, deadline).await,
-            (None, "PUT" | "PATCH") => send(target, "GET", url, Some(token), None, &[]).await,
-            _ => Ok(last),
-        };
-    }
-    match location {
-        Some(loc) => poll_location(target, token, &loc, polls, deadline).await,
-        None => Ok(first),
-    }
-}
-
-async fn poll_location(
-    target: &Target,
-    token: &str,
-    location: &str,
-    polls: &mut u32,
-    deadline: Instant,
-) -> Result<Answer, String> {
-    loop {
-        *polls += 1;
-        if *polls > MAX_POLLS || Instant::now() > deadline {
-            return Err("the operation did not end in time".into());
-        }
-        let a = send(target, "GET", location, Some(token), None, &[]).await?;
-        if a.status != 202 {
-            return Ok(a);
-        }
-        tokio::time::sleep(pause(&a)).await;
-    }
-}
-
-/// The pause between polls: what `Retry-After` asks, at most 200 ms. A replay need not wait
-/// as a real client does; the simulator's operations end in moments.
-fn pause(a: &Answer) -> Duration {
-    let secs = a
-        .header("retry-after")
-        .and_then(|s| s.parse::<u64>().ok())
-        .unwrap_or(1);
-    Duration::from_millis((secs * 1000).clamp(20, 200))
 }
 
 async fn run_step(
@@ -512,11 +323,19 @@ async fn run_step(
         &headers,
     )
     .await;
-    let url = format!("{}{path}", target.base);
+    let url = format!("{}{path}", target.base());
     let answered = match sent {
         Ok(first) if step.wait => {
             let t = token.clone().unwrap_or_default();
-            follow(target, &t, &step.method, &url, first, &mut result.polls).await
+            follow(
+                target,
+                Some(&t),
+                &step.method,
+                &url,
+                first,
+                &mut result.polls,
+            )
+            .await
         }
         other => other,
     };
@@ -533,7 +352,7 @@ async fn run_step(
     result.disagreements = check(&step.expect, &a, vars);
     // Captures come after the checks: a step's own checks see only earlier captures.
     for (name, p) in &step.capture {
-        match path::parse(&vars.fill(p)).ok().and_then(|p| a.at(&p)) {
+        match path::parse(&vars.fill(p)).ok().and_then(|p| at(&a, &p)) {
             Some(v) => vars.set(name, text_of(&v)),
             None => result
                 .disagreements
@@ -547,7 +366,7 @@ async fn run_step(
         .or(step.expect.differs.first().map(|(p, _)| p))
         .or(step.capture.first().map(|(_, p)| p));
     if let Some(k) = key {
-        result.shown_value = path::parse(&vars.fill(k)).ok().and_then(|p| a.at(&p));
+        result.shown_value = path::parse(&vars.fill(k)).ok().and_then(|p| at(&a, &p));
         result.shown = Some(vars.fill(k));
     } else if let Some(code) = a.error_code() {
         result.shown = Some("error.code".into());
@@ -615,7 +434,7 @@ fn check(expect: &Expect, a: &Answer, vars: &Vars) -> Vec<String> {
     }
     let at = |p: &str| {
         let filled = vars.fill(p);
-        path::parse(&filled).ok().and_then(|p| a.at(&p))
+        path::parse(&filled).ok().and_then(|p| at(a, &p))
     };
     for (p, want) in &expect.equals {
         let want = vars.fill_json(want);

@@ -3,6 +3,7 @@
 pub mod applications;
 pub mod compute;
 pub mod connect;
+pub mod deployments;
 pub mod extensions;
 pub mod faults;
 pub mod identities;
@@ -78,7 +79,7 @@ pub async fn clear_state(conn: &mut SqliteConnection) -> Result<(), sqlx::Error>
     let mut sql = String::from(
         "delete from operations; delete from rule_switches; delete from applications;
          delete from group_locks; delete from faults; delete from simulator_settings;
-         delete from vm_extensions; delete from role_assignments; delete from role_definitions;",
+         delete from vm_extensions; delete from deployments; delete from role_assignments; delete from role_definitions;",
     );
     for table in kinds::tables() {
         sql.push_str(&format!(" delete from {table};"));

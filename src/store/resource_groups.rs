@@ -101,10 +101,12 @@ pub async fn delete_cascade(
 ) -> Result<(), sqlx::Error> {
     // R2, R5, R17: every resource, kind by kind, and the principals that go with them.
     let group = "delete from resource_groups where subscription_id = ?1 and name_key = ?2";
+    let deployments =
+        "delete from deployments where subscription_id = ?1 and resource_group_key = ?2";
     for sql in super::kinds::GROUP_CASCADE
         .iter()
         .map(String::as_str)
-        .chain([group])
+        .chain([deployments, group])
     {
         sqlx::query(sql)
             .bind(subscription)

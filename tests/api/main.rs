@@ -5,6 +5,7 @@ mod cli;
 mod clients;
 mod container_groups;
 mod coverage;
+mod deployments;
 mod diagnostics;
 mod enforce;
 mod entra;

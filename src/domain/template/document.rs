@@ -88,6 +88,11 @@ impl<'a> TemplateScope<'a> {
         }
     }
 
+    /// The parameters as bound: given values, defaults filled in.
+    pub fn parameters(&self) -> &Map<String, Value> {
+        &self.parameters
+    }
+
     /// The same scope, answering `reference()` with `resolver`.
     pub fn resolving_with<'b>(&'b self, resolver: Resolver<'b>) -> TemplateScope<'b>
     where
@@ -431,6 +436,7 @@ pub fn plan(template: &Value, scope: &TemplateScope<'_>) -> Result<Vec<Planned>,
         for n in named {
             deps.extend(matching(&planned, &n));
         }
+        deps.extend(previous_batch(&planned, i, s)?);
         deps.retain(|d| *d != i && planned[*d].condition);
         deps.sort_unstable();
         deps.dedup();
@@ -440,6 +446,47 @@ pub fn plan(template: &Value, scope: &TemplateScope<'_>) -> Result<Vec<Planned>,
         p.depends_on = d;
     }
     order(planned)
+}
+
+/// A serial copy loop (`"mode": "serial"`) deploys `batchSize` instances at a time (one by
+/// default): each waits for the instances of the batch before its own.
+fn previous_batch(
+    planned: &[Planned],
+    i: usize,
+    scope: &dyn Scope,
+) -> Result<Vec<usize>, TemplateError> {
+    let p = &planned[i];
+    let (Some((name, index)), Some(copy)) = (&p.copy, p.raw.get("copy")) else {
+        return Ok(Vec::new());
+    };
+    let serial = copy["mode"]
+        .as_str()
+        .is_some_and(|m| m.eq_ignore_ascii_case("serial"));
+    if !serial {
+        return Ok(Vec::new());
+    }
+    let target = format!("{}.copy.batchSize", p.target);
+    let batch = match copy.get("batchSize") {
+        None => 1,
+        Some(b) => evaluate(b, scope, &target)?
+            .as_i64()
+            .filter(|b| *b >= 1)
+            .ok_or_else(|| error(&target, "batchSize must be a positive integer"))?,
+    };
+    if *index < batch {
+        return Ok(Vec::new());
+    }
+    let start = (index / batch - 1) * batch;
+    Ok(planned
+        .iter()
+        .enumerate()
+        .filter(|(_, q)| {
+            q.copy
+                .as_ref()
+                .is_some_and(|(n, k)| n == name && (start..start + batch).contains(k))
+        })
+        .map(|(j, _)| j)
+        .collect())
 }
 
 fn matching(planned: &[Planned], named: &str) -> Vec<usize> {

@@ -83,7 +83,7 @@ pub async fn export_template(
     if version.version < "2019-08-01" {
         return Ok(json(StatusCode::OK, &answer));
     }
-    let op = ops::record(&state, sub, answer).await?;
+    let op = ops::record(&state, sub, "ExportTemplate", answer).await?;
     Ok(accepted(&req, sub, &op, version.version))
 }
 

@@ -2,6 +2,7 @@
 pub mod authorization;
 pub mod compute;
 pub mod container_instance;
+pub mod deployments;
 pub mod export;
 pub mod extensions;
 pub mod generic;
