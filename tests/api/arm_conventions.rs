@@ -39,7 +39,7 @@ async fn arm_unknown_api_version_of_arm_endpoints_is_invalid_api_version_paramet
     let msg = r.body["error"]["message"].as_str().unwrap();
     assert!(
         msg.starts_with(
-            "The api-version '2001-01-01' is invalid. The supported versions are '2025-04-01,"
+            "The api-version '2001-01-01' is invalid. The supported versions are '2026-06-01,2025-04-01,"
         ),
         "{msg}"
     );

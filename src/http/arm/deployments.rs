@@ -553,7 +553,8 @@ pub async fn get_group(
 
 /// Whether a deployment exists: 204 or 404.
 #[utoipa::path(tag = "Resources", operation_id = "Deployments_CheckExistence", params(GroupDeploymentPath, ApiVersionParam),
-    responses((status = 204, description = "It exists"), (status = 404, description = "It does not")))]
+    responses((status = 204, description = "It exists"), (status = 404, description = "It does not"),
+              (status = "default", body = ArmErrorResponse, description = "Bad input (no body on HEAD)")))]
 #[head("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Resources/deployments/{deploymentName}")]
 pub async fn head_group(
     state: web::Data<AppState>,
@@ -817,7 +818,8 @@ pub async fn get_sub(
 
 /// Whether a subscription-scope deployment exists: 204 or 404.
 #[utoipa::path(tag = "Resources", operation_id = "Deployments_CheckExistenceAtSubscriptionScope", params(SubDeploymentPath, ApiVersionParam),
-    responses((status = 204, description = "It exists"), (status = 404, description = "It does not")))]
+    responses((status = 204, description = "It exists"), (status = 404, description = "It does not"),
+              (status = "default", body = ArmErrorResponse, description = "Bad input (no body on HEAD)")))]
 #[head(
     "/subscriptions/{subscriptionId}/providers/Microsoft.Resources/deployments/{deploymentName}"
 )]
