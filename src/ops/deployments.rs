@@ -1400,10 +1400,13 @@ fn desired_body(p: &Planned, scope: &TemplateScope<'_>, lookups: &Lookups<'_>) -
             Value::Object(o) => Value::Object(
                 o.iter()
                     .map(|(k, x)| {
-                        (
-                            k.clone(),
-                            walk(x, scope, lookups, &format!("{path}.{k}"), depth + 1),
-                        )
+                        let at = format!("{path}.{k}");
+                        let key =
+                            match walk(&Value::String(k.clone()), scope, lookups, &at, depth + 1) {
+                                Value::String(key) => key,
+                                _ => k.clone(),
+                            };
+                        (key, walk(x, scope, lookups, &at, depth + 1))
                     })
                     .collect(),
             ),

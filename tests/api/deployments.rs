@@ -885,3 +885,76 @@ async fn an_exported_group_deploys_into_another_group_with_the_same_resources() 
         original.body["identity"]["principalId"]
     );
 }
+
+/// The ACI managed-identity doc's template (apiVersion 2018-10-01, verbatim shape) and a VM with
+/// the legacy extension nested under it as a child resource, both wired to a deployed identity.
+#[tokio::test]
+async fn r16_a_template_deploys_a_container_group_and_a_vm_extension_with_identities() {
+    let app = spawn_app().await;
+    app.put_group("rg1").await;
+    let template = json!({
+        "$schema": "https://schema.management.azure.com/schemas/2015-01-01/deploymentTemplate.json#",
+        "contentVersion": "1.0.0.0",
+        "parameters": {"containerGroupName": {"type": "string", "defaultValue": "mycontainergroup"}},
+        "variables": {"container1name": "aci-tutorial-app", "container1image": "mcr.microsoft.com/azuredocs/aci-helloworld:latest"},
+        "resources": [
+            {"type": "Microsoft.ManagedIdentity/userAssignedIdentities", "apiVersion": "2023-01-31",
+             "name": "myACIId", "location": "[resourceGroup().location]"},
+            {"name": "[parameters('containerGroupName')]", "type": "Microsoft.ContainerInstance/containerGroups",
+             "apiVersion": "2018-10-01", "location": "[resourceGroup().location]",
+             "dependsOn": ["[resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', 'myACIId')]"],
+             "identity": {"type": "UserAssigned", "userAssignedIdentities": {
+                "[resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', 'myACIId')]": {}}},
+             "properties": {
+                "containers": [{"name": "[variables('container1name')]", "properties": {
+                    "image": "[variables('container1image')]",
+                    "resources": {"requests": {"cpu": 1, "memoryInGB": 1.5}},
+                    "ports": [{"port": 80}]}}],
+                "osType": "Linux",
+                "ipAddress": {"type": "Public", "ports": [{"protocol": "tcp", "port": "80"}]}}},
+            {"type": "Microsoft.Compute/virtualMachines", "apiVersion": "2024-07-01", "name": "vm1",
+             "location": "[resourceGroup().location]", "identity": {"type": "SystemAssigned"},
+             "properties": {"hardwareProfile": {"vmSize": "Standard_B1s"}},
+             "resources": [
+                {"type": "extensions", "apiVersion": "2024-07-01", "name": "ManagedIdentityExtensionForLinux",
+                 "location": "[resourceGroup().location]",
+                 "dependsOn": ["vm1"],
+                 "properties": {"publisher": "Microsoft.ManagedIdentity", "type": "ManagedIdentityExtensionForLinux",
+                    "typeHandlerVersion": "1.0", "autoUpgradeMinorVersion": true, "settings": {"port": 50342}}}]}
+        ],
+        "outputs": {"aciIdentity": {"type": "object",
+            "value": "[reference(parameters('containerGroupName'), '2018-10-01', 'Full').identity]"}}
+    });
+    let (_, done) = deploy(&app, "rg1", "aci", body(template, json!({}), "Incremental")).await;
+    assert_eq!(
+        done.body["properties"]["provisioningState"], "Succeeded",
+        "{}",
+        done.body
+    );
+    let identity = app.get_identity("rg1", "myACIId").await;
+    let principal = identity.body["properties"]["principalId"].as_str().unwrap();
+    let aci = done.body["properties"]["outputs"]["aciIdentity"]["value"].clone();
+    assert_eq!(aci["type"], "UserAssigned", "{aci}");
+    let assigned: Vec<&Value> = aci["userAssignedIdentities"]
+        .as_object()
+        .unwrap()
+        .values()
+        .collect();
+    assert_eq!(assigned.len(), 1);
+    assert_eq!(assigned[0]["principalId"], principal);
+    // The extension is there, under the VM, as its own PUT would have made it.
+    let ext = app
+        .call(
+            Method::GET,
+            &app.vm_path("rg1", "vm1", "/extensions/ManagedIdentityExtensionForLinux"),
+            None,
+        )
+        .await;
+    assert_eq!(ext.status, StatusCode::OK, "{}", ext.body);
+    assert_eq!(
+        ext.body["properties"]["provisioningState"], "Succeeded",
+        "{}",
+        ext.body
+    );
+    assert_eq!(ext.body["properties"]["settings"]["port"], 50342);
+}

@@ -1,5 +1,5 @@
 //! The README's transcripts are real: every `$` line of the `console` blocks under
-//! "Reproducing the known issues step by step with curl" (against a mi-sim in the open mode) and "R19 and R20 in the
+//! "Reproducing the known issues step by step with curl" and "Deploying templates" (against a mi-sim in the open mode) and "R19 and R20 in the
 //! enforce mode" (in the enforce mode) runs, in order, against a fresh mi-sim, and each output
 //! line must come out as written. A block is one shell session (its variables carry from line
 //! to line); mi-sim is reset before each block. Needs `bash`, `curl`, `jq` and `python3`.
@@ -160,4 +160,10 @@ async fn readme_faults_and_snapshots_run_verbatim() {
 async fn readme_r19_r20_enforce_transcript_runs_verbatim() {
     let app = spawn_app_with(tempfile::tempdir().unwrap(), |s| s.auth = Mode::Enforce).await;
     run_section(&app, "### R19 and R20 in the enforce mode").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readme_deployment_transcript_runs_verbatim() {
+    let app = spawn_app_with(tempfile::tempdir().unwrap(), |_| {}).await;
+    run_section(&app, "## Deploying templates").await;
 }

@@ -1,7 +1,7 @@
 """Ansible's azure.azcollection against mi-sim: a playbook with a group, an identity, a VM, a
-container instance and a role assignment, read back by the collection's info modules, as a user
-runs it (az CLI signed in to mi-sim as its cloud, auth_source: cli, plus the one-file shim the
-collection needs; see tests/clients/ansible/shim/sitecustomize.py)."""
+container instance, a role assignment and a template deployment, read back by the collection's
+info modules, as a user runs it (az CLI signed in to mi-sim as its cloud, auth_source: cli,
+plus the one-file shim the collection needs; see tests/clients/ansible/shim/sitecustomize.py)."""
 import os
 import subprocess
 from pathlib import Path

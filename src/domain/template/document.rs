@@ -214,10 +214,25 @@ fn evaluate_at(
             .map(|(i, v)| evaluate_at(v, scope, &format!("{target}[{i}]"), depth + 1))
             .collect::<Result<_, _>>()
             .map(Value::Array),
+        // ARM evaluates property names too: `"userAssignedIdentities": {"[resourceId(...)]": {}}`
+        // is how templates name the identities they assign.
         Value::Object(o) => o
             .iter()
             .map(|(k, v)| {
-                evaluate_at(v, scope, &format!("{target}.{k}"), depth + 1).map(|v| (k.clone(), v))
+                let at = format!("{target}.{k}");
+                let key = match evaluate_at(&Value::String(k.clone()), scope, &at, depth + 1)? {
+                    Value::String(key) => key,
+                    other => {
+                        return Err(error(
+                            &at,
+                            format!(
+                                "the property name evaluates to {}, not a string",
+                                type_name(&other)
+                            ),
+                        ))
+                    }
+                };
+                Ok((key, evaluate_at(v, scope, &at, depth + 1)?))
             })
             .collect::<Result<_, _>>()
             .map(Value::Object),
@@ -863,6 +878,13 @@ mod tests {
             evaluate(&identity.raw["location"], &scope, "t").unwrap(),
             json!("westeurope")
         );
+        // Property names are expressions too; one that is not a string is refused.
+        assert_eq!(
+            evaluate(&json!({"[concat('a', 'b')]": {}, "[[x]": 1}), &scope, "t").unwrap(),
+            json!({"ab": {}, "[x]": 1})
+        );
+        let err = evaluate(&json!({"[length('ab')]": 1}), &scope, "t").unwrap_err();
+        assert!(err.to_string().contains("not a string"), "{err}");
 
         let resolver =
             |id: &str, _: Option<&str>, _: bool| Ok(json!({"principalId": format!("p-{id}")}));
