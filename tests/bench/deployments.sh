@@ -15,7 +15,7 @@ loop() { # name prefix
     "name": "[concat('"'"'%s'"'"', copyIndex())]", "location": "[resourceGroup().location]",
     "copy": {"name": "%s", "count": %d}}' "$1" "$1" "$half"
 }
-body="{\"properties\": {\"mode\": \"Incremental\", \"template\": {\"resources\": [$(loop a), $(loop b)]}}}"
+body="{\"properties\": {\"mode\": \"Incremental\", \"template\": {\"resources\": [$(loop id-a), $(loop id-b)]}}}"
 for r in $(seq 1 "$rounds"); do
   group="$sub/resourceGroups/deploy$r"
   curl -s -o /dev/null -XPUT -H 'Content-Type: application/json' -d '{"location": "westeurope"}' "$group?api-version=2021-04-01"
