@@ -253,6 +253,21 @@ async fn decide(
     if listed == Some(true) && reads_something {
         return Ok(Arc::new(caller));
     }
+    // Operation status URLs sit at subscription scope (`/operationresults/{id}`,
+    // `/providers/{ns}/locations/{l}/operations/{id}`), yet a caller whose roles reach only a
+    // group polls what it started there: the action granted anywhere in the subscription
+    // answers (docs/wire-contract.md, "Authorization").
+    let polls = path.contains("/operationresults/")
+        || path.contains("/operationstatuses/")
+        || (path.contains("/locations/") && path.contains("/operations/"));
+    if polls
+        && caller
+            .grants
+            .iter()
+            .any(|g| g.covers_part_of(&scope_key) && g.permits(action))
+    {
+        return Ok(Arc::new(caller));
+    }
     let considered: Vec<String> = caller
         .grants
         .iter()

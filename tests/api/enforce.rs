@@ -603,3 +603,115 @@ async fn enforce_a_custom_role_grants_exactly_its_actions() {
         "the role grants write, not read"
     );
 }
+
+/// A deployment acts as its caller: each resource is written with the caller's token, so a
+/// caller allowed to deploy and to write VMs, but not identities, gets its VM and a Failed
+/// deployment naming the identity's AuthorizationFailed. A Reader may not deploy at all.
+#[tokio::test]
+async fn enforce_a_deployment_writes_each_resource_as_its_caller() {
+    let app = enforcing().await;
+    let (admin, instance, _) = vm_with_role(&app, VM_CONTRIBUTOR).await;
+    let mi = vm_token(&app, &instance).await;
+    let deployment = |name: &str| {
+        format!(
+            "{}/providers/Microsoft.Resources/deployments/{name}?api-version=2024-03-01",
+            app.group_id("rg1")
+        )
+    };
+    let template = json!({"properties": {"mode": "Incremental", "template": {"resources": [
+        {"type": "Microsoft.Compute/virtualMachines", "apiVersion": "2024-07-01", "name": "vm2",
+         "location": "westeurope", "properties": {"hardwareProfile": {"vmSize": "Standard_B1s"}}},
+        {"type": "Microsoft.ManagedIdentity/userAssignedIdentities", "apiVersion": "2023-01-31",
+         "name": "not-allowed", "location": "westeurope"}]}}});
+    let started = call_as(
+        &app,
+        &mi,
+        Method::PUT,
+        &deployment("vm-only"),
+        Some(template.clone()),
+    )
+    .await;
+    assert_eq!(started.status, StatusCode::CREATED, "{}", started.body);
+    let mut done = started;
+    for _ in 0..400 {
+        done = call_as(&app, &mi, Method::GET, &deployment("vm-only"), None).await;
+        if !matches!(
+            done.body["properties"]["provisioningState"].as_str(),
+            Some("Accepted" | "Running")
+        ) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(
+        done.body["properties"]["provisioningState"], "Failed",
+        "{}",
+        done.body
+    );
+    let details = done.body["properties"]["error"]["details"]
+        .as_array()
+        .unwrap();
+    assert_eq!(details.len(), 1, "{details:?}");
+    assert_eq!(details[0]["code"], "AuthorizationFailed", "{details:?}");
+    assert!(
+        details[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Microsoft.ManagedIdentity/userAssignedIdentities/write"),
+        "{details:?}"
+    );
+    let vm2 = call_as(
+        &app,
+        &admin,
+        Method::GET,
+        &app.vm_path("rg1", "vm2", ""),
+        None,
+    )
+    .await;
+    assert_eq!(vm2.status, StatusCode::OK, "{}", vm2.body);
+    let identity = call_as(&app, &admin, Method::GET, &format!("{}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/not-allowed?api-version=2023-01-31", app.group_id("rg1")), None).await;
+    assert_eq!(identity.status, StatusCode::NOT_FOUND, "{}", identity.body);
+
+    // Reader on the group: the deployment itself is refused, and nothing starts.
+    let (_, reader_vm, _) = {
+        let vm = call_as(
+            &app,
+            &admin,
+            Method::PUT,
+            &app.vm_path("rg2", "reader", ""),
+            Some(json!({"location": "westeurope", "identity": {"type": "SystemAssigned"}})),
+        )
+        .await;
+        let p = vm.body["identity"]["principalId"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let g = call_as(
+            &app,
+            &admin,
+            Method::PUT,
+            &assignment(&app.group_id("rg1")),
+            Some(grant_body(&app, READER, &p)),
+        )
+        .await;
+        assert_eq!(g.status, StatusCode::CREATED, "{}", g.body);
+        (
+            (),
+            vm.body["properties"]["vmId"].as_str().unwrap().to_string(),
+            p,
+        )
+    };
+    let reader = vm_token(&app, &reader_vm).await;
+    let refused = call_as(
+        &app,
+        &reader,
+        Method::PUT,
+        &deployment("by-reader"),
+        Some(template),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    assert_eq!(refused.code(), "AuthorizationFailed");
+    let none = call_as(&app, &admin, Method::GET, &deployment("by-reader"), None).await;
+    assert_eq!(none.status, StatusCode::NOT_FOUND, "{}", none.body);
+}
