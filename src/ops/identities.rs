@@ -158,7 +158,7 @@ async fn create_or_update_in(
     let group = scope
         .group_name
         .ok_or_else(|| OpError::ResourceGroupNotFound(r.group.to_string()))?;
-    let result = match scope.identity {
+    let result = match scope.resource {
         Some(existing) => {
             let location = spec.location.unwrap_or_default().to_string();
             if existing.location != location {

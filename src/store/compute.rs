@@ -1,11 +1,12 @@
 //! Virtual machines and container groups (`compute_resources`). Reads join the group for its
 //! display name.
+use super::PutScope;
 use crate::domain::identity::UserAssignedRef;
 use crate::domain::names::name_key;
 use serde_json::{Map, Value};
 use sqlx::sqlite::SqliteRow;
 use sqlx::types::Json;
-use sqlx::{FromRow, Row, SqliteConnection};
+use sqlx::SqliteConnection;
 use std::collections::BTreeMap;
 
 /// A VM or container group as stored, with its group's display name.
@@ -52,22 +53,14 @@ const COLUMNS: &str = "c.subscription_id, g.name as resource_group, c.resource_t
     c.system_principal_id, c.system_client_id, c.system_tenant_id, c.user_assigned, c.identity_header, c.created_at, c.created_by, c.created_by_type,
     c.modified_at, c.modified_by, c.modified_by_type, c.version, c.identity_written_at, c.boots, c.last_error";
 
-/// Everything a PUT needs to decide, in one statement: the tenant the subscription trusts,
-/// the group's display name, and the resource if it exists. `None`: no subscription.
-#[derive(Debug)]
-pub struct PutScope {
-    pub subscription_tenant: String,
-    pub group_name: Option<String>,
-    pub resource: Option<ComputeRow>,
-}
-
+/// The resource's `PutScope`; `None`: no subscription.
 pub async fn put_scope(
     conn: &mut SqliteConnection,
     subscription: &str,
     group_key: &str,
     resource_type: &str,
     name_key: &str,
-) -> Result<Option<PutScope>, sqlx::Error> {
+) -> Result<Option<PutScope<ComputeRow>>, sqlx::Error> {
     let row: Option<SqliteRow> = sqlx::query(&format!(
         "select s.tenant_id as subscription_tenant, g.name as group_name, {COLUMNS}
          from subscriptions s
@@ -82,16 +75,8 @@ pub async fn put_scope(
     .bind(name_key)
     .fetch_optional(conn)
     .await?;
-    let Some(row) = row else { return Ok(None) };
-    let resource = match row.try_get::<Option<String>, _>("instance_id")? {
-        Some(_) => Some(ComputeRow::from_row(&row)?),
-        None => None,
-    };
-    Ok(Some(PutScope {
-        subscription_tenant: row.try_get("subscription_tenant")?,
-        group_name: row.try_get("group_name")?,
-        resource,
-    }))
+    row.map(|row| PutScope::from_row(&row, "group_name", "instance_id"))
+        .transpose()
 }
 
 pub async fn get(

@@ -1,9 +1,10 @@
 //! User-assigned identities. Reads join the group for its display name.
+use super::PutScope;
 use crate::domain::identity::NewPrincipal;
 use crate::domain::names::name_key;
 use sqlx::sqlite::SqliteRow;
 use sqlx::types::Json;
-use sqlx::{FromRow, Row, SqliteConnection};
+use sqlx::{Row, SqliteConnection};
 use std::collections::BTreeMap;
 
 /// A user-assigned identity as stored, with its group's display name.
@@ -32,21 +33,13 @@ const SELECT: &str = "select i.subscription_id, g.name as resource_group, i.name
     from user_assigned_identities i
     join resource_groups g on g.subscription_id = i.subscription_id and g.name_key = i.resource_group_key";
 
-/// Everything a PUT needs to decide, read in one statement: the tenant the subscription
-/// trusts, the group's display name, and the identity if it exists. `None`: no subscription.
-#[derive(Debug)]
-pub struct PutScope {
-    pub subscription_tenant: String,
-    pub group_name: Option<String>,
-    pub identity: Option<IdentityRow>,
-}
-
+/// The identity's `PutScope`; `None`: no subscription.
 pub async fn put_scope(
     conn: &mut SqliteConnection,
     subscription: &str,
     group_key: &str,
     name_key: &str,
-) -> Result<Option<PutScope>, sqlx::Error> {
+) -> Result<Option<PutScope<IdentityRow>>, sqlx::Error> {
     let row: Option<SqliteRow> = sqlx::query(
         "select s.tenant_id as subscription_tenant, g.name as resource_group, i.subscription_id, i.name, i.location, i.tags,
                 i.tenant_id, i.principal_id, i.client_id, i.isolation_scope, i.created_at, i.created_by, i.created_by_type,
@@ -62,16 +55,8 @@ pub async fn put_scope(
     .bind(name_key)
     .fetch_optional(conn)
     .await?;
-    let Some(row) = row else { return Ok(None) };
-    let identity = match row.try_get::<Option<String>, _>("principal_id")? {
-        Some(_) => Some(IdentityRow::from_row(&row)?),
-        None => None,
-    };
-    Ok(Some(PutScope {
-        subscription_tenant: row.try_get("subscription_tenant")?,
-        group_name: row.try_get("resource_group")?,
-        identity,
-    }))
+    row.map(|row| PutScope::from_row(&row, "resource_group", "principal_id"))
+        .transpose()
 }
 
 pub async fn get(

@@ -23,8 +23,34 @@ pub mod tenants;
 pub mod writer;
 
 use sqlx::pool::PoolConnection;
-use sqlx::{Sqlite, SqliteConnection, SqlitePool};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{FromRow, Row, Sqlite, SqliteConnection, SqlitePool};
 pub use writer::WriteFuture;
+
+/// Everything a PUT needs to decide, read in one statement: the tenant the subscription
+/// trusts, the group's display name, and the resource if it exists.
+#[derive(Debug)]
+pub struct PutScope<T> {
+    pub subscription_tenant: String,
+    pub group_name: Option<String>,
+    pub resource: Option<T>,
+}
+
+impl<T: for<'r> FromRow<'r, SqliteRow>> PutScope<T> {
+    /// From a subscription's row left-joined to its group (`group`: the column of its name)
+    /// and to the resource (`probe`: a column the resource always has).
+    fn from_row(row: &SqliteRow, group: &str, probe: &str) -> Result<Self, sqlx::Error> {
+        let resource = match row.try_get::<Option<String>, _>(probe)? {
+            Some(_) => Some(T::from_row(row)?),
+            None => None,
+        };
+        Ok(Self {
+            subscription_tenant: row.try_get("subscription_tenant")?,
+            group_name: row.try_get(group)?,
+            resource,
+        })
+    }
+}
 
 /// The database: one writer task (`writer`) and a pool of readers. WAL lets readers run beside
 /// the writer.

@@ -578,15 +578,8 @@ pub async fn virtual_machines_list(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ArmError> {
     let (sub, group) = path.parse()?;
-    let (rows, more) = ops::list(
-        &state,
-        sub,
-        Some(&group),
-        ComputeKind::VirtualMachine,
-        split_token(&query),
-        query.page_size()?,
-    )
-    .await?;
+    let kind = ComputeKind::VirtualMachine;
+    let (rows, more) = list_rows(&state, &req, (sub, Some(&group)), kind, &query).await?;
     Ok(list_response(&req, rows, more, version.version))
 }
 
@@ -605,19 +598,27 @@ pub async fn virtual_machines_list_all(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ArmError> {
     let sub = SubscriptionId::parse(&path.subscription_id)?;
-    let (rows, more) = ops::list(
-        &state,
-        sub,
-        None,
-        ComputeKind::VirtualMachine,
-        split_token(&query),
-        query.page_size()?,
-    )
-    .await?;
-    let visible = crate::http::extract::Visibility::of(&req);
-    let mut rows = rows;
-    rows.retain(|r| visible.shows_resource(sub, &r.resource_group, &r.resource_type, &r.name));
+    let kind = ComputeKind::VirtualMachine;
+    let (rows, more) = list_rows(&state, &req, (sub, None), kind, &query).await?;
     Ok(list_response(&req, rows, more, version.version))
+}
+
+/// A page of VMs or container groups of a group, or of a subscription: there, only those the
+/// caller may read (a group's list is checked at the group, by the front door).
+pub(super) async fn list_rows(
+    state: &AppState,
+    req: &HttpRequest,
+    (sub, group): (SubscriptionId, Option<&crate::domain::ResourceGroupName>),
+    kind: ComputeKind,
+    query: &ListQuery,
+) -> Result<(Vec<ComputeRow>, bool), ArmError> {
+    let page = query.page_size()?;
+    let (mut rows, more) = ops::list(state, sub, group, kind, split_token(query), page).await?;
+    if group.is_none() {
+        let visible = crate::http::extract::Visibility::of(req);
+        rows.retain(|r| visible.shows_resource(sub, &r.resource_group, &r.resource_type, &r.name));
+    }
+    Ok((rows, more))
 }
 
 /// Poll a Compute operation.

@@ -1,15 +1,16 @@
 //! Microsoft.ContainerInstance/containerGroups (`stable/2023-05-01/containerInstance.json`).
 //! PUT is synchronous here (the group is up when it answers); PATCH changes tags only, as
 //! Azure's; start is long-running, stop and restart answer 204.
+use super::compute::list_rows;
 use super::identity::{identity_view, IdentityBody, IdentityView};
 use super::lro::{operation_status, with_lro_headers, OperationPath, OperationStatus};
 use crate::domain::compute::{ComputeKind, PowerAction};
-use crate::domain::{ResourceGroupName, ResourceName, SubscriptionId, Tags};
+use crate::domain::{ResourceName, SubscriptionId, Tags};
 use crate::http::error::{ArmError, ArmErrorResponse};
+use crate::http::extract::parse_location;
 use crate::http::extract::{
     group_name_next_link, ApiVersion, ApiVersionParam, CallerInfo, ListQuery, SubscriptionPath,
 };
-use crate::http::extract::{parse_location, split_token};
 use crate::http::extract::{resource_path, GroupPath};
 use crate::http::{json, put_status};
 use crate::ops::compute::{self as ops, ComputeRef, ComputeSpec, PowerOutcome};
@@ -446,17 +447,9 @@ pub async fn container_groups_list_by_resource_group(
     _version: Versions,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ArmError> {
-    let sub = SubscriptionId::parse(&path.subscription_id)?;
-    let group = ResourceGroupName::parse(&path.resource_group_name)?;
-    let (rows, more) = ops::list(
-        &state,
-        sub,
-        Some(&group),
-        ComputeKind::ContainerGroup,
-        split_token(&query),
-        query.page_size()?,
-    )
-    .await?;
+    let (sub, group) = path.parse()?;
+    let kind = ComputeKind::ContainerGroup;
+    let (rows, more) = list_rows(&state, &req, (sub, Some(&group)), kind, &query).await?;
     Ok(list_response(&req, rows, more))
 }
 
@@ -475,18 +468,8 @@ pub async fn container_groups_list(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ArmError> {
     let sub = SubscriptionId::parse(&path.subscription_id)?;
-    let (rows, more) = ops::list(
-        &state,
-        sub,
-        None,
-        ComputeKind::ContainerGroup,
-        split_token(&query),
-        query.page_size()?,
-    )
-    .await?;
-    let visible = crate::http::extract::Visibility::of(&req);
-    let mut rows = rows;
-    rows.retain(|r| visible.shows_resource(sub, &r.resource_group, &r.resource_type, &r.name));
+    let kind = ComputeKind::ContainerGroup;
+    let (rows, more) = list_rows(&state, &req, (sub, None), kind, &query).await?;
     Ok(list_response(&req, rows, more))
 }
 
