@@ -381,7 +381,7 @@ pub fn invalid_template(e: &TemplateError) -> Value {
 /// Starts a deployment: checks its template, records it Accepted and deploys it in the
 /// background. `token` is the caller's, passed on to every resource write.
 pub async fn start(
-    state: actix_web::web::Data<AppState>,
+    state: std::sync::Arc<AppState>,
     scope: Scope,
     request: Request,
     token: Option<String>,
@@ -467,9 +467,9 @@ pub async fn start(
     let answer = view(&scope, &row);
     let job = state.clone();
     let job_scope = scope.clone();
-    // A local task: template evaluation holds non-Send state (the variables' cache) across
-    // the awaits of its writes.
-    actix_web::rt::spawn(async move {
+    // A local task (on the worker's LocalSet): template evaluation holds non-Send state (the
+    // variables' cache) across the awaits of its writes.
+    tokio::task::spawn_local(async move {
         let key = running_key(&job_scope, &request.name);
         run(
             &job,

@@ -262,10 +262,11 @@ async fn put_deployment(
     check_name(name)?;
     let (request, _) = read_request(name, &scope, body)?;
     let token = bearer(req).map(str::to_string);
-    let (existed, answer, run) = match ops::start(state, scope.clone(), request, token).await {
-        Ok(started) => started,
-        Err(e) => return refusal(e),
-    };
+    let (existed, answer, run) =
+        match ops::start(state.into_inner(), scope.clone(), request, token).await {
+            Ok(started) => started,
+            Err(e) => return refusal(e),
+        };
     let status = if existed {
         StatusCode::OK
     } else {
