@@ -2,6 +2,7 @@
 //! Writes, deletes and power actions are long-running as Compute runs them: the first answer
 //! carries `Azure-AsyncOperation` (and `Location` for actions and deletes) under
 //! `/subscriptions/{s}/providers/Microsoft.Compute/locations/{l}/operations/{id}`.
+use super::compute_list::list_rows;
 use super::extensions::extension_instance_view;
 use super::identity::{identity_view, IdentityBody, IdentityView};
 use super::lro::{operation_status, with_lro_headers, OperationPath, OperationStatus};
@@ -13,7 +14,7 @@ use crate::http::extract::{
     group_name_next_link, query_param, ApiVersion, ApiVersionParam, CallerInfo, ListQuery,
     SubscriptionPath,
 };
-use crate::http::extract::{parse_location, resource_path, split_token, Conditions, GroupPath};
+use crate::http::extract::{parse_location, resource_path, Conditions, GroupPath};
 use crate::http::json;
 use crate::ops::compute::{self as ops, ComputeRef, ComputeSpec, Outcome, PowerOutcome};
 use crate::ops::extensions as extension_ops;
@@ -601,24 +602,6 @@ pub async fn virtual_machines_list_all(
     let kind = ComputeKind::VirtualMachine;
     let (rows, more) = list_rows(&state, &req, (sub, None), kind, &query).await?;
     Ok(list_response(&req, rows, more, version.version))
-}
-
-/// A page of VMs or container groups of a group, or of a subscription: there, only those the
-/// caller may read (a group's list is checked at the group, by the front door).
-pub(super) async fn list_rows(
-    state: &AppState,
-    req: &HttpRequest,
-    (sub, group): (SubscriptionId, Option<&crate::domain::ResourceGroupName>),
-    kind: ComputeKind,
-    query: &ListQuery,
-) -> Result<(Vec<ComputeRow>, bool), ArmError> {
-    let page = query.page_size()?;
-    let (mut rows, more) = ops::list(state, sub, group, kind, split_token(query), page).await?;
-    if group.is_none() {
-        let visible = crate::http::extract::Visibility::of(req);
-        rows.retain(|r| visible.shows_resource(sub, &r.resource_group, &r.resource_type, &r.name));
-    }
-    Ok((rows, more))
 }
 
 /// Poll a Compute operation.

@@ -1,7 +1,7 @@
 //! Microsoft.ContainerInstance/containerGroups (`stable/2023-05-01/containerInstance.json`).
 //! PUT is synchronous here (the group is up when it answers); PATCH changes tags only, as
 //! Azure's; start is long-running, stop and restart answer 204.
-use super::compute::list_rows;
+use super::compute_list::list_rows;
 use super::identity::{identity_view, IdentityBody, IdentityView};
 use super::lro::{operation_status, with_lro_headers, OperationPath, OperationStatus};
 use crate::domain::compute::{ComputeKind, PowerAction};

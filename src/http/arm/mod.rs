@@ -1,6 +1,7 @@
 //! ARM, one module per provider: the paths, bodies and codes of Azure's REST specs.
 pub mod authorization;
 pub mod compute;
+pub mod compute_list;
 pub mod container_instance;
 pub mod deployments;
 pub mod export;
