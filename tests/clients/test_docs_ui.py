@@ -4,7 +4,6 @@ from the page ("Try it out") reaches mi-sim and succeeds."""
 import contextlib
 import json
 import shutil
-import socket
 import subprocess
 import time
 import urllib.parse
@@ -17,12 +16,6 @@ from conftest import HTTP, SUBSCRIPTION
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 OPERATION = "#operations-Subscriptions-Subscriptions_List"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Page:
@@ -61,32 +54,48 @@ class Page:
         raise AssertionError(f"timed out waiting for {expression}")
 
 
+def first_page_target(browser, port_file, log, seconds=90):
+    """The DevTools URL of the browser's first tab. A first start on a busy CI machine (font
+    cache, profile) has taken over 15 s, so the bound is generous; a browser that exits says why."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if browser.poll() is not None:
+            raise AssertionError(f"Chromium exited with {browser.returncode}: {log.read_text(errors='replace')[-2000:]}")
+        try:
+            port = int(port_file.read_text().split()[0])
+            targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=5))
+            pages = [t for t in targets if t["type"] == "page"]
+            if pages:
+                return pages[0]["webSocketDebuggerUrl"]
+        except (OSError, ValueError, IndexError):
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"Chromium opened no tab within {seconds} s")
+
+
 @contextlib.contextmanager
 def browser_page(tmp_path):
     """A tab of a headless Chromium of its own, killed afterwards."""
     if not CHROMIUM:
         # run.sh installs Chromium when it runs as root (as CI does); elsewhere say what to do.
         pytest.skip("Chromium is not installed and run.sh could install it only as root: apt-get install chromium")
-    port = free_port()
+    # Port 0: Chromium picks a free port and writes it to DevToolsActivePort, so no other
+    # process can take the port between choosing and binding it.
+    log = open(tmp_path / "chromium.log", "wb")  # a file, not a pipe: Chromium is chatty
     browser = subprocess.Popen(
         [CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--window-size=1400,1100", f"--remote-debugging-port={port}", f"--user-data-dir={tmp_path}",
+         "--window-size=1400,1100", "--remote-debugging-port=0", f"--user-data-dir={tmp_path / 'profile'}",
          "about:blank"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stdout=subprocess.DEVNULL, stderr=log)
     try:
-        for _ in range(150):
-            try:
-                targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list"))
-                break
-            except OSError:
-                time.sleep(0.1)
-        page = Page(next(t for t in targets if t["type"] == "page")["webSocketDebuggerUrl"])
+        page = Page(first_page_target(browser, tmp_path / "profile" / "DevToolsActivePort", tmp_path / "chromium.log"))
         page.call("Page.enable")
         yield page
     finally:
         browser.kill()
         browser.wait()
+        log.close()
 
 
 def test_docs_render_offline_and_try_it_out_calls_mi_sim(tmp_path):
