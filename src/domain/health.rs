@@ -3,6 +3,7 @@
 //! remedy. The verdict is `token_rules::can_issue_token`'s, the same the token endpoints ask;
 //! this only explains it. R14 (a moved VM will not start) is a warning: tokens still work.
 use super::token_rules::{can_issue_token, Chosen, IdentityFacts, Refusal};
+use super::SubscriptionId;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -10,7 +11,7 @@ use utoipa::ToSchema;
 pub struct Pair<'a> {
     pub chosen: &'a Chosen,
     pub facts: &'a IdentityFacts,
-    pub subscription: &'a str,
+    pub subscription: SubscriptionId,
     /// When the subscription began to trust its tenant.
     pub tenant_since: Option<&'a str>,
     /// For a user-assigned identity: the id the resource names.
@@ -152,7 +153,7 @@ mod tests {
         assess(&Pair {
             chosen: &chosen,
             facts: &facts,
-            subscription: "S",
+            subscription: SubscriptionId::from_uuid(uuid::Uuid::nil()),
             tenant_since: Some("T"),
             reference: None,
         })

@@ -34,6 +34,12 @@ macro_rules! guid_newtype {
                 self.0.hyphenated().fmt(f)
             }
         }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(self)
+            }
+        }
     };
 }
 

@@ -176,6 +176,15 @@ impl ResourceId {
         Some(t)
     }
 
+    /// The id below its scope, as a template's `reference(..., 'Full').resourceId` shows it:
+    /// `Microsoft.Compute/virtualMachines/vm1` (extension parts joined by `/providers/`).
+    pub fn provider_path(&self) -> String {
+        let full = self.to_string();
+        full.split_once("/providers/")
+            .map(|(_, rest)| rest.to_string())
+            .unwrap_or_default()
+    }
+
     /// The innermost resource's name.
     pub fn name(&self) -> Option<&str> {
         self.providers.last()?.types.last().map(|(_, n)| n.as_str())

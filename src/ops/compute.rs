@@ -195,7 +195,7 @@ async fn write_in(
             && written == Written::Updated
             && store::extensions::has_managed_identity_extension(
                 &mut *tx,
-                (&r.sub(), &r.group.key(), &r.name.key()),
+                (r.subscription, &r.group.key(), &r.name.key()),
             )
             .await?;
         let limit = if with_extension {
@@ -319,7 +319,7 @@ fn new_row(
     (instance_id, identity_header): (Uuid, Uuid),
 ) -> ComputeRow {
     ComputeRow {
-        subscription_id: r.sub(),
+        subscription_id: r.subscription,
         resource_group: group.to_string(),
         resource_type: r.kind.resource_type().to_string(),
         name: r.name.to_string(),

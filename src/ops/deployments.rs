@@ -9,6 +9,7 @@ use super::OpError;
 use crate::client::{follow, send, Answer, Target};
 use crate::domain::catalog;
 use crate::domain::names::name_key;
+use crate::domain::resource_id::ResourceId;
 use crate::domain::template::document::{
     bind_parameters, evaluate, outputs, plan, Context, Planned, TemplateError, TemplateScope,
 };
@@ -60,18 +61,21 @@ impl Scope {
     }
 
     /// The scope's id: `/subscriptions/{s}[/resourceGroups/{g}]`.
-    pub fn id(&self) -> String {
+    pub fn resource_id(&self) -> ResourceId {
         match &self.group {
-            Some(g) => format!("/subscriptions/{}/resourceGroups/{g}", self.sub),
-            None => format!("/subscriptions/{}", self.sub),
+            Some(g) => ResourceId::group_scope(self.sub, g.as_str()),
+            None => ResourceId::subscription_scope(self.sub),
         }
     }
 
+    pub fn id(&self) -> String {
+        self.resource_id().to_string()
+    }
+
     pub fn deployment_id(&self, name: &str) -> String {
-        format!(
-            "{}/providers/Microsoft.Resources/deployments/{name}",
-            self.id()
-        )
+        self.resource_id()
+            .provider("Microsoft.Resources", "deployments", name)
+            .to_string()
     }
 }
 
@@ -248,7 +252,7 @@ async fn context(
         resource_group: scope.group.as_ref().map(|g| g.to_string()),
         resource_group_value: group_value,
         subscription_value: json!({
-            "id": format!("/subscriptions/{}", scope.sub),
+            "id": ResourceId::subscription_scope(scope.sub).to_string(),
             "subscriptionId": scope.sub.to_string(),
             "tenantId": sub.tenant_id,
             "displayName": sub.display_name,
@@ -527,19 +531,21 @@ fn shape(body: &Value, id: &str, api: Option<&str>, full: bool) -> Value {
         return body.get("properties").cloned().unwrap_or_else(|| json!({}));
     }
     let mut v = body.clone();
-    let segs: Vec<&str> = id.split('/').collect();
-    let group = segs
-        .iter()
-        .position(|s| s.eq_ignore_ascii_case("resourceGroups"))
-        .and_then(|i| segs.get(i + 1));
-    let relative = id
-        .find("/providers/")
-        .map_or(id, |i| &id[i + "/providers/".len()..]);
+    let parsed = ResourceId::parse(id).ok();
     if let Some(o) = v.as_object_mut() {
         o.insert("apiVersion".into(), json!(api));
-        o.insert("subscriptionId".into(), json!(segs.get(2)));
-        o.insert("resourceGroupName".into(), json!(group));
-        o.insert("resourceId".into(), json!(relative));
+        o.insert(
+            "subscriptionId".into(),
+            json!(parsed.as_ref().map(|p| p.subscription())),
+        );
+        o.insert(
+            "resourceGroupName".into(),
+            json!(parsed.as_ref().and_then(|p| p.group())),
+        );
+        o.insert(
+            "resourceId".into(),
+            json!(parsed.as_ref().map(|p| p.provider_path())),
+        );
         o.insert("referenceApiVersion".into(), json!(api));
         o.insert("condition".into(), json!(true));
         o.insert("isConditionTrue".into(), json!(true));
@@ -563,22 +569,19 @@ fn latest_version(resource_type: &str) -> Option<&'static str> {
         .and_then(|t| t.api_versions.first().copied())
 }
 
-/// The type of a resource id (`/subscriptions/.../providers/Ns/type/name` → `Ns/type`).
+/// The type of a resource id (`/subscriptions/.../providers/Ns/type/name` → `Ns/type`); empty
+/// for a string that is no id.
 fn type_of(id: &str) -> String {
-    let Some(i) = id.rfind("/providers/") else {
-        return if id.to_ascii_lowercase().contains("/resourcegroups/") {
-            "Microsoft.Resources/resourceGroups".into()
-        } else {
-            "Microsoft.Resources/subscriptions".into()
-        };
+    let Ok(id) = ResourceId::parse(id) else {
+        return String::new();
     };
-    let segs: Vec<&str> = id[i + "/providers/".len()..].split('/').collect();
-    let mut t = segs.first().copied().unwrap_or_default().to_string();
-    for ty in segs.iter().skip(1).step_by(2) {
-        t.push('/');
-        t.push_str(ty);
-    }
-    t
+    id.resource_type().unwrap_or_else(|| {
+        match id.group() {
+            Some(_) => "Microsoft.Resources/resourceGroups",
+            None => "Microsoft.Resources/subscriptions",
+        }
+        .into()
+    })
 }
 
 /// Why one resource could not be deployed: ARM's error object.

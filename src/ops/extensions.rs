@@ -75,12 +75,8 @@ async fn write_in(
     mode: Write,
 ) -> Result<ExtensionOutcome, OpError> {
     let vm = require(&mut *tx, &r.vm).await?;
-    let (s, g, n) = (
-        vm.subscription_id.clone(),
-        r.vm.group.key(),
-        r.vm.name.key(),
-    );
-    let existing = store::extensions::get(&mut *tx, (&s, &g, &n), &r.name.key()).await?;
+    let (s, g, n) = (vm.subscription_id, r.vm.group.key(), r.vm.name.key());
+    let existing = store::extensions::get(&mut *tx, (s, &g, &n), &r.name.key()).await?;
     let now = state.clock.now_text();
     let (mut row, written) = match (existing, mode) {
         (Some(e), _) => (e, Written::Updated),
@@ -171,7 +167,7 @@ async fn write_in(
         }
     }
     row.modified_at = now.clone();
-    store::extensions::upsert(&mut *tx, (&s, &g, &n), &row).await?;
+    store::extensions::upsert(&mut *tx, (s, &g, &n), &row).await?;
     let ending = store::operations::Ending {
         error: failure,
         ..Default::default()
@@ -190,7 +186,7 @@ pub async fn get(state: &AppState, r: &ExtensionRef) -> Result<ExtensionRow, OpE
     let vm = require(&mut conn, &r.vm).await?;
     store::extensions::get(
         &mut conn,
-        (&vm.subscription_id, &r.vm.group.key(), &r.vm.name.key()),
+        (vm.subscription_id, &r.vm.group.key(), &r.vm.name.key()),
         &r.name.key(),
     )
     .await?
@@ -206,7 +202,7 @@ pub async fn vm_with_extensions(
     let row = require(&mut conn, vm).await?;
     let extensions = store::extensions::list(
         &mut conn,
-        (&row.subscription_id, &vm.group.key(), &vm.name.key()),
+        (row.subscription_id, &vm.group.key(), &vm.name.key()),
     )
     .await?;
     Ok((row, extensions))
@@ -218,7 +214,7 @@ pub async fn list(state: &AppState, vm: &ComputeRef) -> Result<Vec<ExtensionRow>
     let row = require(&mut conn, vm).await?;
     Ok(store::extensions::list(
         &mut conn,
-        (&row.subscription_id, &vm.group.key(), &vm.name.key()),
+        (row.subscription_id, &vm.group.key(), &vm.name.key()),
     )
     .await?)
 }
@@ -237,11 +233,7 @@ pub async fn delete(
         .write(move |tx| {
             Box::pin(async move {
                 let vm = require(&mut *tx, &r.vm).await?;
-                let key = (
-                    vm.subscription_id.as_str(),
-                    &*r.vm.group.key(),
-                    &*r.vm.name.key(),
-                );
+                let key = (vm.subscription_id, &*r.vm.group.key(), &*r.vm.name.key());
                 if !store::extensions::delete(&mut *tx, key, &r.name.key()).await? {
                     return Ok(None);
                 }

@@ -6,6 +6,7 @@ use crate::domain::health::{assess, start_warning, Pair, Verdict, Warning};
 use crate::domain::identity::{parse_user_assigned_id, UserAssignedRef};
 use crate::domain::resource_id::ResourceId;
 use crate::domain::token_rules::{Chosen, IdentityFacts, SystemIdentity};
+use crate::domain::SubscriptionId;
 use crate::state::AppState;
 use crate::store;
 use std::collections::HashMap;
@@ -50,12 +51,12 @@ pub async fn report(
             .into_iter()
             .collect();
     drop(conn);
-    let at_place: HashMap<(&str, &str, &str), &str> = places
+    let at_place: HashMap<(SubscriptionId, &str, &str), &str> = places
         .iter()
         .map(|p| {
             (
                 (
-                    p.subscription_id.as_str(),
+                    p.subscription_id,
                     p.resource_group_key.as_str(),
                     p.name_key.as_str(),
                 ),
@@ -65,22 +66,27 @@ pub async fn report(
         .collect();
     let mut out = Vec::new();
     for i in &instances {
-        let resource_id = crate::ops::tokens::resource_id(i);
-        let here = ResourceId::parse(&resource_id).ok();
-        let warnings: Vec<Warning> = match &here {
-            Some(h) if i.resource_type == ComputeKind::VirtualMachine.resource_type() => {
-                start_warning(&i.identity_type, &i.identity_written_at, h)
+        let here = ResourceId::resource(
+            i.subscription_id,
+            &i.resource_group,
+            &i.resource_type,
+            &i.name,
+        );
+        let resource_id = here.to_string();
+        let warnings: Vec<Warning> =
+            if i.resource_type == ComputeKind::VirtualMachine.resource_type() {
+                start_warning(&i.identity_type, &i.identity_written_at, &here)
                     .into_iter()
                     .collect()
-            }
-            _ => Vec::new(),
-        };
+            } else {
+                Vec::new()
+            };
         let mut pair =
             |identity: String, chosen: Chosen, facts: IdentityFacts, reference: Option<&str>| {
                 let verdict = assess(&Pair {
                     chosen: &chosen,
                     facts: &facts,
-                    subscription: &i.subscription_id,
+                    subscription: i.subscription_id,
                     tenant_since: i.tenant_since.as_deref(),
                     reference,
                 });
@@ -118,7 +124,7 @@ pub async fn report(
         for u in &i.user_assigned.0 {
             let at_reference = parse_user_assigned_id(&u.id).and_then(|(s, g, n)| {
                 at_place
-                    .get(&(s.to_string().as_str(), g.as_str(), n.as_str()))
+                    .get(&(s, g.as_str(), n.as_str()))
                     .map(|p| p.to_string())
             });
             let facts = IdentityFacts {
@@ -130,11 +136,8 @@ pub async fn report(
         }
     }
     for p in &places {
-        let Ok(subscription) = crate::domain::SubscriptionId::parse(&p.subscription_id) else {
-            continue;
-        };
         let id = crate::domain::identity::user_assigned_identity_id(
-            subscription,
+            p.subscription_id,
             &p.resource_group,
             &p.name,
         );
@@ -151,7 +154,7 @@ pub async fn report(
         let verdict = assess(&Pair {
             chosen: &chosen,
             facts: &facts,
-            subscription: &p.subscription_id,
+            subscription: p.subscription_id,
             tenant_since: p.tenant_since.as_deref(),
             reference: Some(&id),
         });

@@ -125,7 +125,7 @@ fn new_identity(
     let principal =
         user_assigned_principal(tenant, &id, &r.name, state.idgen.uuid(), state.idgen.uuid());
     let row = IdentityRow {
-        subscription_id: r.sub(),
+        subscription_id: r.subscription,
         resource_group: group,
         name: r.name.to_string(),
         location: spec.location.unwrap_or_default().to_string(),

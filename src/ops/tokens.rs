@@ -86,10 +86,13 @@ pub async fn find_instances(
 
 /// The ARM id of an instance's resource.
 pub fn resource_id(i: &InstanceRow) -> String {
-    format!(
-        "/subscriptions/{}/resourceGroups/{}/providers/{}/{}",
-        i.subscription_id, i.resource_group, i.resource_type, i.name
+    ResourceId::resource(
+        i.subscription_id,
+        &i.resource_group,
+        &i.resource_type,
+        &i.name,
     )
+    .to_string()
 }
 
 /// A token for `resource` (the audience) from the identity `selector` picks on the instance.
@@ -116,7 +119,7 @@ pub async fn extension_token(
         && store::extensions::has_managed_identity_extension(
             &mut *state.store.read().await?,
             (
-                &i.subscription_id,
+                i.subscription_id,
                 &name_key(&i.resource_group),
                 &name_key(&i.name),
             ),

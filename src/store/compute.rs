@@ -3,6 +3,7 @@
 use super::PutScope;
 use crate::domain::identity::UserAssignedRef;
 use crate::domain::names::name_key;
+use crate::domain::SubscriptionId;
 use serde_json::{Map, Value};
 use sqlx::sqlite::SqliteRow;
 use sqlx::types::Json;
@@ -12,7 +13,7 @@ use std::collections::BTreeMap;
 /// A VM or container group as stored, with its group's display name.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ComputeRow {
-    pub subscription_id: String,
+    pub subscription_id: SubscriptionId,
     pub resource_group: String,
     pub resource_type: String,
     pub name: String,
@@ -147,7 +148,7 @@ pub async fn upsert(conn: &mut SqliteConnection, c: &ComputeRow) -> Result<(), s
              identity_written_at = excluded.identity_written_at, boots = excluded.boots,
              last_error = excluded.last_error",
     )
-    .bind(&c.subscription_id)
+    .bind(c.subscription_id)
     .bind(name_key(&c.resource_group))
     .bind(&c.resource_type)
     .bind(&c.name)

@@ -1,12 +1,13 @@
 //! VM extensions (`vm_extensions`), keyed under their VM; they move and go with it through
 //! the foreign key.
+use crate::domain::SubscriptionId;
 use serde_json::{Map, Value};
 use sqlx::types::Json;
 use sqlx::SqliteConnection;
 use std::collections::BTreeMap;
 
 /// (subscription, group key, VM name key) of the VM an extension belongs to.
-pub type VmKey<'a> = (&'a str, &'a str, &'a str);
+pub type VmKey<'a> = (SubscriptionId, &'a str, &'a str);
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ExtensionRow {

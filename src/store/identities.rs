@@ -2,6 +2,7 @@
 use super::PutScope;
 use crate::domain::identity::NewPrincipal;
 use crate::domain::names::name_key;
+use crate::domain::SubscriptionId;
 use sqlx::sqlite::SqliteRow;
 use sqlx::types::Json;
 use sqlx::{Row, SqliteConnection};
@@ -10,7 +11,7 @@ use std::collections::BTreeMap;
 /// A user-assigned identity as stored, with its group's display name.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct IdentityRow {
-    pub subscription_id: String,
+    pub subscription_id: SubscriptionId,
     pub resource_group: String,
     pub name: String,
     pub location: String,
@@ -129,7 +130,7 @@ fn bind_both<'q>(
     p: &'q NewPrincipal,
 ) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
     sqlx::query(sql)
-        .bind(&i.subscription_id) // 1
+        .bind(i.subscription_id) // 1
         .bind(&i.resource_group) // 2 (unused: the key is ?16)
         .bind(&i.name) // 3
         .bind(&i.location) // 4
@@ -195,7 +196,7 @@ pub async fn create_if_new(
         where changes() = 1 and i.subscription_id = ?1 and i.resource_group_key = ?2 and i.name_key = ?4
         returning tenant_id, (select name from resource_groups where subscription_id = ?1 and name_key = ?2) as resource_group;";
     let rows = sqlx::query(SQL)
-        .bind(&i.subscription_id) // 1
+        .bind(i.subscription_id) // 1
         .bind(name_key(&i.resource_group)) // 2
         .bind(&i.name) // 3
         .bind(name_key(&i.name)) // 4
@@ -230,7 +231,7 @@ pub async fn update(conn: &mut SqliteConnection, i: &IdentityRow) -> Result<(), 
         "update user_assigned_identities set tags = ?4, isolation_scope = ?5, modified_at = ?6, modified_by = ?7, modified_by_type = ?8
          where subscription_id = ?1 and resource_group_key = ?2 and name_key = ?3",
     )
-    .bind(&i.subscription_id)
+    .bind(i.subscription_id)
     .bind(name_key(&i.resource_group))
     .bind(name_key(&i.name))
     .bind(&i.tags)

@@ -1,6 +1,7 @@
 //! Instances: VMs and container groups looked up by their instance id, with the facts a token
 //! decision needs (the subscription's tenant now, where each principal lives).
 use crate::domain::identity::UserAssignedRef;
+use crate::domain::SubscriptionId;
 use sqlx::types::Json;
 use sqlx::SqliteConnection;
 
@@ -8,7 +9,7 @@ use sqlx::SqliteConnection;
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct InstanceRow {
     pub instance_id: String,
-    pub subscription_id: String,
+    pub subscription_id: SubscriptionId,
     pub resource_group: String,
     pub resource_type: String,
     pub name: String,
@@ -111,7 +112,7 @@ pub async fn user_assigned_facts(
 /// tenant that principal lives in (null: gone) and the tenant its subscription trusts.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct IdentityPlace {
-    pub subscription_id: String,
+    pub subscription_id: SubscriptionId,
     pub resource_group: String,
     pub resource_group_key: String,
     pub name: String,

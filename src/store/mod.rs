@@ -6,6 +6,7 @@ pub mod connect;
 pub mod deployments;
 pub mod extensions;
 pub mod faults;
+mod guid;
 pub mod identities;
 pub mod instances;
 pub mod key_material;

@@ -4,6 +4,7 @@ use crate::domain::catalog;
 use crate::domain::filter::{Field, Filter};
 use crate::domain::identity::UserAssignedRef;
 use crate::domain::names::name_key;
+use crate::domain::SubscriptionId;
 use sqlx::types::Json;
 use sqlx::SqliteConnection;
 use std::collections::BTreeMap;
@@ -11,7 +12,7 @@ use std::collections::BTreeMap;
 /// One resource as the generic list shows it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct GenericRow {
-    pub subscription_id: String,
+    pub subscription_id: SubscriptionId,
     pub resource_group: String,
     pub group_key: String,
     pub resource_type: String,

@@ -142,7 +142,7 @@ impl RoleDefinition {
     /// A built-in role as read at `scope` (its id carries the subscription when read there).
     fn new(r: &'static BuiltInRole, scope: Option<&ResourceId>) -> Self {
         let prefix = scope
-            .map(|s| format!("/subscriptions/{}", s.subscription()))
+            .map(|s| ResourceId::subscription_scope(s.subscription()).to_string())
             .unwrap_or_default();
         let p = &r.permission;
         Self {

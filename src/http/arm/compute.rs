@@ -218,10 +218,11 @@ impl VirtualMachine {
         state: &str,
         expand: Option<&[ExtensionRow]>,
     ) -> Self {
-        let sub = SubscriptionId::parse(&row.subscription_id).ok();
-        let id = sub
-            .map(|s| ComputeKind::VirtualMachine.resource_id(s, &row.resource_group, &row.name))
-            .unwrap_or_default();
+        let id = ComputeKind::VirtualMachine.resource_id(
+            row.subscription_id,
+            &row.resource_group,
+            &row.name,
+        );
         let identity = identity_view(&row);
         let mut properties = row.properties.0.clone();
         properties.insert("vmId".into(), row.instance_id.clone().into());
@@ -315,16 +316,13 @@ fn write_response(req: &HttpRequest, outcome: Outcome, version: &'static str) ->
         Written::Created => (StatusCode::CREATED, "Creating"),
         Written::Updated => (StatusCode::OK, "Updating"),
     };
-    let place = (
-        outcome.row.subscription_id.clone(),
-        outcome.row.location.clone(),
-    );
+    let place = (outcome.row.subscription_id, outcome.row.location.clone());
     let res = json(
         status,
         &VirtualMachine::new(outcome.row, version, state, None),
     );
     match &outcome.operation {
-        Some(op) => with_lro_headers(res, req, (&place.0, COMPUTE, &place.1), op, version, false),
+        Some(op) => with_lro_headers(res, req, (place.0, COMPUTE, &place.1), op, version, false),
         None => res,
     }
 }
@@ -457,7 +455,7 @@ pub async fn virtual_machines_delete(
             Some((row, op)) => with_lro_headers(
                 HttpResponse::Accepted().finish(),
                 &req,
-                (&row.subscription_id, COMPUTE, &row.location),
+                (row.subscription_id, COMPUTE, &row.location),
                 &op,
                 version.version,
                 true,
@@ -479,7 +477,7 @@ async fn power(
             PowerOutcome::Started { operation, row } => with_lro_headers(
                 HttpResponse::Accepted().finish(),
                 &req,
-                (&row.subscription_id, COMPUTE, &row.location),
+                (row.subscription_id, COMPUTE, &row.location),
                 &operation,
                 version.version,
                 true,

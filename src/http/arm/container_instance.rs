@@ -89,10 +89,11 @@ pub struct ContainerGroupList {
 
 impl ContainerGroup {
     fn new(row: ComputeRow) -> Self {
-        let sub = SubscriptionId::parse(&row.subscription_id).ok();
-        let id = sub
-            .map(|s| ComputeKind::ContainerGroup.resource_id(s, &row.resource_group, &row.name))
-            .unwrap_or_default();
+        let id = ComputeKind::ContainerGroup.resource_id(
+            row.subscription_id,
+            &row.resource_group,
+            &row.name,
+        );
         let identity = identity_view(&row);
         let running = row.power_state == "Running";
         // The containers last started at their latest restart, else when the group was created.
@@ -379,7 +380,7 @@ pub async fn container_groups_start(
                 HttpResponse::Accepted().finish(),
                 &req,
                 (
-                    &row.subscription_id,
+                    row.subscription_id,
                     "Microsoft.ContainerInstance",
                     &row.location,
                 ),

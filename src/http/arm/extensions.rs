@@ -186,11 +186,10 @@ async fn write(
         status,
         &VirtualMachineExtension::new(&vm_id(&r.vm), row, shown, false),
     );
-    let sub = r.vm.subscription.to_string();
     Ok(with_lro_headers(
         res,
         &req,
-        (&sub, COMPUTE, &location),
+        (r.vm.subscription, COMPUTE, &location),
         &operation,
         version.version,
         false,
@@ -299,17 +298,14 @@ pub async fn extensions_delete(
 ) -> Result<HttpResponse, ArmError> {
     let r = path.parse(&state).await?;
     Ok(match ops::delete(&state, &r).await? {
-        Some((op, location)) => {
-            let sub = r.vm.subscription.to_string();
-            with_lro_headers(
-                HttpResponse::Accepted().finish(),
-                &req,
-                (&sub, COMPUTE, &location),
-                &op,
-                version.version,
-                true,
-            )
-        }
+        Some((op, location)) => with_lro_headers(
+            HttpResponse::Accepted().finish(),
+            &req,
+            (r.vm.subscription, COMPUTE, &location),
+            &op,
+            version.version,
+            true,
+        ),
         None => HttpResponse::NoContent().finish(),
     })
 }

@@ -3,6 +3,7 @@
 //! `az resource list -n NAME --query [*].identity.principalId` finds a VM's principal.
 use super::identity::IdentityView;
 use crate::domain::filter::Filter;
+use crate::domain::resource_id::ResourceId;
 use crate::domain::{ResourceGroupName, SubscriptionId};
 use crate::http::error::{ArmError, ArmErrorResponse};
 use crate::http::extract::GroupPath;
@@ -110,10 +111,13 @@ impl GenericResource {
             created_time: expand.created.then(|| r.created_at.clone()),
             changed_time: expand.changed.then(|| r.modified_at.clone()),
             provisioning_state: expand.provisioning.then_some("Succeeded"),
-            id: format!(
-                "/subscriptions/{}/resourceGroups/{}/providers/{}/{}",
-                r.subscription_id, r.resource_group, r.resource_type, r.name
-            ),
+            id: ResourceId::resource(
+                r.subscription_id,
+                &r.resource_group,
+                &r.resource_type,
+                &r.name,
+            )
+            .to_string(),
             identity: IdentityView::new(
                 &r.identity_type,
                 r.system_principal_id,

@@ -16,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 /// The URL of an operation of a provider, on the host the client used.
 fn operation_url(
     req: &HttpRequest,
-    sub: &str,
+    sub: SubscriptionId,
     namespace: &str,
     location: &str,
     operation: &str,
@@ -34,7 +34,7 @@ fn operation_url(
 pub fn with_lro_headers(
     mut res: HttpResponse,
     req: &HttpRequest,
-    (subscription, namespace, location): (&str, &str, &str),
+    (subscription, namespace, location): (SubscriptionId, &str, &str),
     operation: &str,
     version: &str,
     with_location: bool,

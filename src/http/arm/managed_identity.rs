@@ -4,6 +4,7 @@ use crate::domain::catalog::{self, identity_has_isolation_scope};
 use crate::domain::compute::ComputeKind;
 use crate::domain::identity::user_assigned_identity_id;
 use crate::domain::names::name_key;
+use crate::domain::resource_id::ResourceId;
 use crate::domain::{IdentityName, ResourceGroupName, ResourceName, SubscriptionId, Tags};
 use crate::http::error::{ArmError, ArmErrorResponse};
 use crate::http::extract::{
@@ -86,11 +87,7 @@ pub struct IdentityProperties {
 
 impl Identity {
     fn new(row: IdentityRow, api_version: &str) -> Self {
-        let sub = SubscriptionId::parse(&row.subscription_id).ok();
-        let id = match sub {
-            Some(s) => user_assigned_identity_id(s, &row.resource_group, &row.name),
-            None => String::new(),
-        };
+        let id = user_assigned_identity_id(row.subscription_id, &row.resource_group, &row.name);
         Self {
             id,
             name: row.name,
@@ -390,7 +387,12 @@ async fn system_assigned(
         name,
     };
     let row = compute::get(state, &r).await?;
-    let scope = kind.resource_id(r.subscription, &row.resource_group, &row.name);
+    let scope = ResourceId::resource(
+        r.subscription,
+        &row.resource_group,
+        kind.resource_type(),
+        &row.name,
+    );
     let (Some(principal_id), Some(client_id), Some(tenant_id)) = (
         row.system_principal_id,
         row.system_client_id,
@@ -410,7 +412,10 @@ async fn system_assigned(
     Ok(json(
         StatusCode::OK,
         &SystemAssignedIdentity {
-            id: format!("{scope}/providers/Microsoft.ManagedIdentity/identities/default"),
+            id: scope
+                .clone()
+                .provider("Microsoft.ManagedIdentity", "identities", "default")
+                .to_string(),
             name: "default",
             resource_type: "Microsoft.ManagedIdentity/identities",
             location: row.location,
