@@ -104,6 +104,45 @@ fn sub_scope(sub: &str) -> Result<Scope, ArmError> {
     })
 }
 
+/// Each path's scope, parsed: a group's paths with the group, a subscription's without.
+macro_rules! scoped_paths {
+    (group: $($g:ty),*; subscription: $($s:ty),*) => {
+        $(impl $g {
+            fn scope(&self) -> Result<Scope, ArmError> {
+                group_scope(&self.subscription_id, &self.resource_group_name)
+            }
+        })*
+        $(impl $s {
+            fn scope(&self) -> Result<Scope, ArmError> {
+                sub_scope(&self.subscription_id)
+            }
+        })*
+    };
+}
+
+scoped_paths!(
+    group: GroupDeploymentPath, GroupScopePath, GroupOperationPath;
+    subscription: SubDeploymentPath, SubScopePath, SubOperationPath
+);
+
+/// A deployment's scope and name, parsed.
+macro_rules! deployment_paths {
+    ($($p:ty),*) => {
+        $(impl $p {
+            fn target(&self) -> Result<(Scope, &str), ArmError> {
+                Ok((self.scope()?, &self.deployment_name))
+            }
+        })*
+    };
+}
+
+deployment_paths!(
+    GroupDeploymentPath,
+    SubDeploymentPath,
+    GroupOperationPath,
+    SubOperationPath
+);
+
 /// A deployment name: 1 to 64 letters, digits, `-`, `_`, `.`, `(` and `)`.
 fn check_name(name: &str) -> Result<(), ArmError> {
     let ok = !name.is_empty()
@@ -286,8 +325,7 @@ async fn put_deployment(
 
 async fn get_deployment(
     state: &AppState,
-    scope: Scope,
-    name: &str,
+    (scope, name): (Scope, &str),
 ) -> Result<HttpResponse, ArmError> {
     match ops::get(state, &scope, name).await {
         Ok(row) => Ok(json(StatusCode::OK, &ops::view(&scope, &row))),
@@ -297,8 +335,7 @@ async fn get_deployment(
 
 async fn head_deployment(
     state: &AppState,
-    scope: Scope,
-    name: &str,
+    (scope, name): (Scope, &str),
 ) -> Result<HttpResponse, ArmError> {
     Ok(match ops::get(state, &scope, name).await {
         Ok(_) => HttpResponse::NoContent().finish(),
@@ -309,8 +346,7 @@ async fn head_deployment(
 
 async fn delete_deployment(
     state: &AppState,
-    scope: Scope,
-    name: &str,
+    (scope, name): (Scope, &str),
 ) -> Result<HttpResponse, ArmError> {
     match ops::delete(state, &scope, name).await {
         Ok(_) => Ok(HttpResponse::NoContent().finish()),
@@ -411,8 +447,7 @@ async fn what_if_deployment(
 
 async fn cancel_deployment(
     state: &AppState,
-    scope: Scope,
-    name: &str,
+    (scope, name): (Scope, &str),
 ) -> Result<HttpResponse, ArmError> {
     match ops::cancel(state, &scope, name).await {
         Ok(()) => Ok(HttpResponse::NoContent().finish()),
@@ -422,8 +457,7 @@ async fn cancel_deployment(
 
 async fn export_deployment(
     state: &AppState,
-    scope: Scope,
-    name: &str,
+    (scope, name): (Scope, &str),
 ) -> Result<HttpResponse, ArmError> {
     match ops::export(state, &scope, name).await {
         Ok(v) => Ok(json(StatusCode::OK, &v)),
@@ -450,8 +484,7 @@ fn operations_of(scope: &Scope, row: &crate::store::deployments::DeploymentRow) 
 
 async fn list_operations(
     state: &AppState,
-    scope: Scope,
-    name: &str,
+    (scope, name): (Scope, &str),
 ) -> Result<HttpResponse, ArmError> {
     match ops::get(state, &scope, name).await {
         Ok(row) => Ok(json(
@@ -464,8 +497,7 @@ async fn list_operations(
 
 async fn get_operation(
     state: &AppState,
-    scope: Scope,
-    name: &str,
+    (scope, name): (Scope, &str),
     op: &str,
 ) -> Result<HttpResponse, ArmError> {
     let row = match ops::get(state, &scope, name).await {
@@ -482,8 +514,7 @@ async fn get_operation(
 /// The `Azure-AsyncOperation` status of a deployment's run.
 async fn run_status(
     state: &AppState,
-    scope: Scope,
-    name: &str,
+    (scope, name): (Scope, &str),
     run: &str,
 ) -> Result<HttpResponse, ArmError> {
     let row = match ops::get(state, &scope, name).await {
@@ -524,15 +555,7 @@ pub async fn put_group(
     version: Versions,
     body: web::Bytes,
 ) -> Result<HttpResponse, ArmError> {
-    let scope = group_scope(&path.subscription_id, &path.resource_group_name)?;
-    put_deployment(
-        state,
-        &req,
-        (scope, &path.deployment_name),
-        version.version,
-        &body,
-    )
-    .await
+    put_deployment(state, &req, path.target()?, version.version, &body).await
 }
 
 /// A deployment at resource-group scope.
@@ -544,12 +567,7 @@ pub async fn get_group(
     path: web::Path<GroupDeploymentPath>,
     _v: Versions,
 ) -> Result<HttpResponse, ArmError> {
-    get_deployment(
-        &state,
-        group_scope(&path.subscription_id, &path.resource_group_name)?,
-        &path.deployment_name,
-    )
-    .await
+    get_deployment(&state, path.target()?).await
 }
 
 /// Whether a deployment exists: 204 or 404.
@@ -562,12 +580,7 @@ pub async fn head_group(
     path: web::Path<GroupDeploymentPath>,
     _v: Versions,
 ) -> Result<HttpResponse, ArmError> {
-    head_deployment(
-        &state,
-        group_scope(&path.subscription_id, &path.resource_group_name)?,
-        &path.deployment_name,
-    )
-    .await
+    head_deployment(&state, path.target()?).await
 }
 
 /// Delete a deployment's record (its resources stay); a running one is refused (409).
@@ -579,12 +592,7 @@ pub async fn delete_group(
     path: web::Path<GroupDeploymentPath>,
     _v: Versions,
 ) -> Result<HttpResponse, ArmError> {
-    delete_deployment(
-        &state,
-        group_scope(&path.subscription_id, &path.resource_group_name)?,
-        &path.deployment_name,
-    )
-    .await
+    delete_deployment(&state, path.target()?).await
 }
 
 /// A group's deployments, optionally `$filter=provisioningState eq 'Failed'`.
@@ -598,13 +606,7 @@ pub async fn list_group(
     query: web::Query<DeploymentListQuery>,
     _v: Versions,
 ) -> Result<HttpResponse, ArmError> {
-    list_deployments(
-        &state,
-        &req,
-        group_scope(&path.subscription_id, &path.resource_group_name)?,
-        &query,
-    )
-    .await
+    list_deployments(&state, &req, path.scope()?, &query).await
 }
 
 /// Check a deployment without deploying: 200 `DeploymentValidateResult`, or 400
@@ -618,15 +620,7 @@ pub async fn validate_group(
     _v: Versions,
     body: web::Bytes,
 ) -> Result<HttpResponse, ArmError> {
-    validate_deployment(
-        &state,
-        (
-            group_scope(&path.subscription_id, &path.resource_group_name)?,
-            &path.deployment_name,
-        ),
-        &body,
-    )
-    .await
+    validate_deployment(&state, path.target()?, &body).await
 }
 
 /// What a deployment would change: 202 + `Location`, whose poll gives the change list.
@@ -640,17 +634,7 @@ pub async fn what_if_group(
     version: Versions,
     body: web::Bytes,
 ) -> Result<HttpResponse, ArmError> {
-    what_if_deployment(
-        &state,
-        &req,
-        (
-            group_scope(&path.subscription_id, &path.resource_group_name)?,
-            &path.deployment_name,
-        ),
-        version.version,
-        &body,
-    )
-    .await
+    what_if_deployment(&state, &req, path.target()?, version.version, &body).await
 }
 
 /// Cancel a running deployment: 204; 409 unless it is Accepted or Running.
@@ -662,12 +646,7 @@ pub async fn cancel_group(
     path: web::Path<GroupDeploymentPath>,
     _v: Versions,
 ) -> Result<HttpResponse, ArmError> {
-    cancel_deployment(
-        &state,
-        group_scope(&path.subscription_id, &path.resource_group_name)?,
-        &path.deployment_name,
-    )
-    .await
+    cancel_deployment(&state, path.target()?).await
 }
 
 /// The template a deployment ran: `{"template": {...}}`.
@@ -679,12 +658,7 @@ pub async fn export_group(
     path: web::Path<GroupDeploymentPath>,
     _v: Versions,
 ) -> Result<HttpResponse, ArmError> {
-    export_deployment(
-        &state,
-        group_scope(&path.subscription_id, &path.resource_group_name)?,
-        &path.deployment_name,
-    )
-    .await
+    export_deployment(&state, path.target()?).await
 }
 
 /// A deployment's operations: one per resource written or deleted, with its status and error.
@@ -696,12 +670,7 @@ pub async fn operations_group(
     path: web::Path<GroupDeploymentPath>,
     _v: Versions,
 ) -> Result<HttpResponse, ArmError> {
-    list_operations(
-        &state,
-        group_scope(&path.subscription_id, &path.resource_group_name)?,
-        &path.deployment_name,
-    )
-    .await
+    list_operations(&state, path.target()?).await
 }
 
 /// The same list where the SDKs ask for it (without `/providers/Microsoft.Resources`).
@@ -713,12 +682,7 @@ pub async fn operations_group_sdk(
     path: web::Path<GroupDeploymentPath>,
     _v: Versions,
 ) -> Result<HttpResponse, ArmError> {
-    list_operations(
-        &state,
-        group_scope(&path.subscription_id, &path.resource_group_name)?,
-        &path.deployment_name,
-    )
-    .await
+    list_operations(&state, path.target()?).await
 }
 
 /// One operation of a deployment.
@@ -730,13 +694,7 @@ pub async fn operation_group(
     path: web::Path<GroupOperationPath>,
     _v: Versions,
 ) -> Result<HttpResponse, ArmError> {
-    get_operation(
-        &state,
-        group_scope(&path.subscription_id, &path.resource_group_name)?,
-        &path.deployment_name,
-        &path.operation_id,
-    )
-    .await
+    get_operation(&state, path.target()?, &path.operation_id).await
 }
 
 /// The same operation where the SDKs ask for it.
@@ -748,13 +706,7 @@ pub async fn operation_group_sdk(
     path: web::Path<GroupOperationPath>,
     _v: Versions,
 ) -> Result<HttpResponse, ArmError> {
-    get_operation(
-        &state,
-        group_scope(&path.subscription_id, &path.resource_group_name)?,
-        &path.deployment_name,
-        &path.operation_id,
-    )
-    .await
+    get_operation(&state, path.target()?, &path.operation_id).await
 }
 
 /// The status a deployment's `Azure-AsyncOperation` names: Running, then Succeeded, Failed
@@ -767,13 +719,7 @@ pub async fn status_group(
     path: web::Path<GroupOperationPath>,
     _v: Versions,
 ) -> Result<HttpResponse, ArmError> {
-    run_status(
-        &state,
-        group_scope(&path.subscription_id, &path.resource_group_name)?,
-        &path.deployment_name,
-        &path.operation_id,
-    )
-    .await
+    run_status(&state, path.target()?, &path.operation_id).await
 }
 
 /// Create or update a deployment at subscription scope (resource groups, subscription-wide
@@ -789,15 +735,7 @@ pub async fn put_sub(
     version: Versions,
     body: web::Bytes,
 ) -> Result<HttpResponse, ArmError> {
-    let scope = sub_scope(&path.subscription_id)?;
-    put_deployment(
-        state,
-        &req,
-        (scope, &path.deployment_name),
-        version.version,
-        &body,
-    )
-    .await
+    put_deployment(state, &req, path.target()?, version.version, &body).await
 }
 
 /// A deployment at subscription scope.
@@ -809,12 +747,7 @@ pub async fn get_sub(
     path: web::Path<SubDeploymentPath>,
     _v: Versions,
 ) -> Result<HttpResponse, ArmError> {
-    get_deployment(
-        &state,
-        sub_scope(&path.subscription_id)?,
-        &path.deployment_name,
-    )
-    .await
+    get_deployment(&state, path.target()?).await
 }
 
 /// Whether a subscription-scope deployment exists: 204 or 404.
@@ -829,12 +762,7 @@ pub async fn head_sub(
     path: web::Path<SubDeploymentPath>,
     _v: Versions,
 ) -> Result<HttpResponse, ArmError> {
-    head_deployment(
-        &state,
-        sub_scope(&path.subscription_id)?,
-        &path.deployment_name,
-    )
-    .await
+    head_deployment(&state, path.target()?).await
 }
 
 /// Delete a subscription-scope deployment's record.
@@ -848,12 +776,7 @@ pub async fn delete_sub(
     path: web::Path<SubDeploymentPath>,
     _v: Versions,
 ) -> Result<HttpResponse, ArmError> {
-    delete_deployment(
-        &state,
-        sub_scope(&path.subscription_id)?,
-        &path.deployment_name,
-    )
-    .await
+    delete_deployment(&state, path.target()?).await
 }
 
 /// A subscription's deployments.
@@ -867,7 +790,7 @@ pub async fn list_sub(
     query: web::Query<DeploymentListQuery>,
     _v: Versions,
 ) -> Result<HttpResponse, ArmError> {
-    list_deployments(&state, &req, sub_scope(&path.subscription_id)?, &query).await
+    list_deployments(&state, &req, path.scope()?, &query).await
 }
 
 /// Check a subscription-scope deployment without deploying.
@@ -880,12 +803,7 @@ pub async fn validate_sub(
     _v: Versions,
     body: web::Bytes,
 ) -> Result<HttpResponse, ArmError> {
-    validate_deployment(
-        &state,
-        (sub_scope(&path.subscription_id)?, &path.deployment_name),
-        &body,
-    )
-    .await
+    validate_deployment(&state, path.target()?, &body).await
 }
 
 /// What a subscription-scope deployment would change.
@@ -899,14 +817,7 @@ pub async fn what_if_sub(
     version: Versions,
     body: web::Bytes,
 ) -> Result<HttpResponse, ArmError> {
-    what_if_deployment(
-        &state,
-        &req,
-        (sub_scope(&path.subscription_id)?, &path.deployment_name),
-        version.version,
-        &body,
-    )
-    .await
+    what_if_deployment(&state, &req, path.target()?, version.version, &body).await
 }
 
 /// Cancel a running subscription-scope deployment.
@@ -918,12 +829,7 @@ pub async fn cancel_sub(
     path: web::Path<SubDeploymentPath>,
     _v: Versions,
 ) -> Result<HttpResponse, ArmError> {
-    cancel_deployment(
-        &state,
-        sub_scope(&path.subscription_id)?,
-        &path.deployment_name,
-    )
-    .await
+    cancel_deployment(&state, path.target()?).await
 }
 
 /// The template a subscription-scope deployment ran.
@@ -935,12 +841,7 @@ pub async fn export_sub(
     path: web::Path<SubDeploymentPath>,
     _v: Versions,
 ) -> Result<HttpResponse, ArmError> {
-    export_deployment(
-        &state,
-        sub_scope(&path.subscription_id)?,
-        &path.deployment_name,
-    )
-    .await
+    export_deployment(&state, path.target()?).await
 }
 
 /// A subscription-scope deployment's operations.
@@ -952,12 +853,7 @@ pub async fn operations_sub(
     path: web::Path<SubDeploymentPath>,
     _v: Versions,
 ) -> Result<HttpResponse, ArmError> {
-    list_operations(
-        &state,
-        sub_scope(&path.subscription_id)?,
-        &path.deployment_name,
-    )
-    .await
+    list_operations(&state, path.target()?).await
 }
 
 /// One operation of a subscription-scope deployment.
@@ -969,13 +865,7 @@ pub async fn operation_sub(
     path: web::Path<SubOperationPath>,
     _v: Versions,
 ) -> Result<HttpResponse, ArmError> {
-    get_operation(
-        &state,
-        sub_scope(&path.subscription_id)?,
-        &path.deployment_name,
-        &path.operation_id,
-    )
-    .await
+    get_operation(&state, path.target()?, &path.operation_id).await
 }
 
 /// The status a subscription-scope deployment's `Azure-AsyncOperation` names.
@@ -987,13 +877,7 @@ pub async fn status_sub(
     path: web::Path<SubOperationPath>,
     _v: Versions,
 ) -> Result<HttpResponse, ArmError> {
-    run_status(
-        &state,
-        sub_scope(&path.subscription_id)?,
-        &path.deployment_name,
-        &path.operation_id,
-    )
-    .await
+    run_status(&state, path.target()?, &path.operation_id).await
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
