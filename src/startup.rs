@@ -1,14 +1,13 @@
 //! Builds the application from settings: opens and migrates the database, bootstraps, sets up
 //! TLS, binds HTTP and HTTPS (port 0 picks free ports, which `port()` and `tls_port()` report).
 use crate::http::{self, middleware};
-use crate::settings::Settings;
+use crate::settings::{Database, Settings};
 use crate::state::AppState;
 use crate::{clock::Clock, idgen::IdGen, ops, signing, store, tls};
 use actix_web::dev::Server;
 use actix_web::{middleware::from_fn, web, App, HttpServer};
 use std::net::TcpListener;
 use std::path::PathBuf;
-use utoipa_actix_web::AppExt;
 
 /// Why the application could not start.
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +49,12 @@ impl Application {
             loopback(&settings.host),
             listener.local_addr()?.port()
         );
+        let custom_tls = settings.tls_cert.is_some() && settings.tls_key.is_some();
+        let fresh = match &settings.database {
+            Database::File(path) => !path.exists(),
+            Database::Memory => true,
+        };
+        let making = (fresh && !custom_tls).then(tls::start_making);
         let store = store::connect::connect(&settings.database).await?;
         let idgen = settings.seed.map_or_else(IdGen::random, IdGen::seeded);
         let keys = signing::Keys::new(store.clone());
@@ -76,7 +81,7 @@ impl Application {
 
         let tls = match (&settings.tls_cert, &settings.tls_key) {
             (Some(cert), Some(key)) => tls::from_files(cert, key)?,
-            _ => tls::generated(&state.store, &state.clock.now_text()).await?,
+            _ => tls::generated(&state.store, &state.clock.now_text(), making).await?,
         };
         let ca_file = match &tls.ca_pem {
             Some(pem) => {
@@ -96,16 +101,15 @@ impl Application {
         let body_timeout = middleware::BodyTimeout(settings.body_timeout);
 
         let server = HttpServer::new(move || {
-            let (app, _) = App::new()
-                .into_utoipa_app()
+            // Plain actix here: the document is built once, above (http::Routes says why).
+            App::new()
                 .app_data(state.clone())
                 .app_data(body_timeout)
                 .app_data(http::json_config())
                 .app_data(web::PayloadConfig::new(http::MAX_BODY))
                 .app_data(http::query_config())
                 .configure(http::routes)
-                .split_for_parts();
-            app.app_data(doc.clone())
+                .app_data(doc.clone())
                 .route("/openapi.json", web::get().to(http::openapi_json))
                 .route("/docs", web::get().to(http::docs_redirect))
                 .route("/explorer", web::get().to(http::explorer::page))

@@ -37,8 +37,23 @@ pub struct ServerTls {
     pub ca_pem: Option<String>,
 }
 
-/// Loads the generated CA and server certificate, making both on first start.
-pub async fn generated(store: &Store, now: &str) -> Result<ServerTls, TlsError> {
+/// A CA and server certificate being made on a blocking thread.
+pub struct Making(tokio::task::JoinHandle<Result<(KeyPair, KeyPair), TlsError>>);
+
+/// Starts making a CA and server certificate. `Application::build` starts it before it opens
+/// a database that does not exist yet, so making the keys overlaps the migrations instead of
+/// following them (together they are most of a first start).
+pub fn start_making() -> Making {
+    Making(tokio::task::spawn_blocking(make_ca_and_server_cert))
+}
+
+/// Loads the generated CA and server certificate, making both on first start (with `making`,
+/// when it was started early).
+pub async fn generated(
+    store: &Store,
+    now: &str,
+    making: Option<Making>,
+) -> Result<ServerTls, TlsError> {
     let mut conn = store.read().await?;
     let existing = (
         store::key_material::get(&mut conn, "ca").await?,
@@ -49,7 +64,9 @@ pub async fn generated(store: &Store, now: &str) -> Result<ServerTls, TlsError> 
         (Some(ca), Some(server)) => (ca, server),
         _ => {
             // Key generation is CPU work: off the async threads.
-            let (ca, server) = tokio::task::spawn_blocking(make_ca_and_server_cert)
+            let (ca, server) = making
+                .unwrap_or_else(start_making)
+                .0
                 .await
                 .map_err(|e| TlsError::Interrupted(e.to_string()))??;
             let now = now.to_string();

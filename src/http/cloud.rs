@@ -104,6 +104,6 @@ pub async fn metadata_endpoints(req: HttpRequest) -> HttpResponse {
 const METADATA_VERSIONS: [&str; 2] = ["2022-09-01", "2019-05-01"];
 
 /// Mounts the metadata document.
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl crate::http::Routes) {
     cfg.service(metadata_endpoints);
 }

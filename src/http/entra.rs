@@ -407,7 +407,7 @@ pub async fn token_v1(
 }
 
 /// Mounts Entra's endpoints.
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl crate::http::Routes) {
     cfg.service(keys_v2)
         .service(keys_v1)
         .service(openid_configuration_v2)

@@ -521,7 +521,7 @@ pub async fn extension_token(
 }
 
 /// Mounts the instance endpoints.
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl crate::http::Routes) {
     cfg.service(imds_token)
         .service(extension_token)
         .service(app_service_token)

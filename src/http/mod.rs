@@ -12,6 +12,7 @@ pub mod imds;
 pub mod middleware;
 pub mod simulator;
 
+use actix_web::dev::HttpServiceFactory;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use error::ArmError;
@@ -19,6 +20,7 @@ use serde::Serialize;
 use utoipa::openapi::OpenApi as OpenApiDoc;
 use utoipa::{OpenApi, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_actix_web::OpenApiFactory;
 
 /// Bodies above this size are refused with 413 (ARM refuses requests over 4 MB).
 pub const MAX_BODY: usize = 4 * 1024 * 1024;
@@ -75,23 +77,57 @@ pub struct SystemData {
 struct ApiDoc;
 
 /// Every route mi-sim serves, registered so that each lands in the OpenAPI document.
-pub fn routes(cfg: &mut ServiceConfig) {
+pub fn routes(cfg: &mut impl Routes) {
     // actix tries routes in registration order, one regex each: the busiest go first.
-    cfg.configure(arm::managed_identity::configure)
-        .configure(arm::compute::configure)
-        .configure(arm::extensions::configure)
-        .configure(arm::container_instance::configure)
-        .configure(arm::generic::configure)
-        .configure(arm::resources::configure)
-        .configure(arm::moves::configure)
-        .configure(arm::export::configure)
-        .configure(arm::deployments::configure)
-        .configure(arm::subscriptions::configure)
-        .configure(arm::authorization::configure)
-        .configure(imds::configure)
-        .configure(cloud::configure)
-        .service(utoipa_actix_web::scope("/simulator").configure(simulator::configure))
-        .configure(entra::configure);
+    arm::managed_identity::configure(cfg);
+    arm::compute::configure(cfg);
+    arm::extensions::configure(cfg);
+    arm::container_instance::configure(cfg);
+    arm::generic::configure(cfg);
+    arm::resources::configure(cfg);
+    arm::moves::configure(cfg);
+    arm::export::configure(cfg);
+    arm::deployments::configure(cfg);
+    arm::subscriptions::configure(cfg);
+    arm::authorization::configure(cfg);
+    imds::configure(cfg);
+    cloud::configure(cfg);
+    cfg.simulator();
+    entra::configure(cfg);
+}
+
+/// Where the handlers are registered: utoipa's config, which also collects each handler's
+/// OpenAPI path (done once, for the document), or actix's own, for each worker's app. Building
+/// the paths cost about 7 ms per app, and actix builds one per worker and listener, one after
+/// the other, before the first request is answered.
+pub trait Routes {
+    fn service<F: HttpServiceFactory + OpenApiFactory + 'static>(&mut self, f: F) -> &mut Self;
+    /// Mounts the control API under `/simulator`.
+    fn simulator(&mut self);
+}
+
+impl Routes for ServiceConfig<'_> {
+    fn service<F: HttpServiceFactory + OpenApiFactory + 'static>(&mut self, f: F) -> &mut Self {
+        ServiceConfig::service(self, f)
+    }
+    fn simulator(&mut self) {
+        ServiceConfig::service(
+            self,
+            utoipa_actix_web::scope("/simulator").configure(|c| simulator::configure(c)),
+        );
+    }
+}
+
+impl Routes for web::ServiceConfig {
+    fn service<F: HttpServiceFactory + OpenApiFactory + 'static>(&mut self, f: F) -> &mut Self {
+        web::ServiceConfig::service(self, f)
+    }
+    fn simulator(&mut self) {
+        web::ServiceConfig::service(
+            self,
+            web::scope("/simulator").configure(simulator::configure),
+        );
+    }
 }
 
 /// The OpenAPI document, built from the same registration as the server.
@@ -99,7 +135,7 @@ pub fn openapi() -> OpenApiDoc {
     let (_, doc) = actix_web::App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
-        .configure(routes)
+        .configure(|c| routes(c))
         .split_for_parts();
     doc
 }

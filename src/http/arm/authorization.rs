@@ -516,7 +516,7 @@ pub async fn role_definitions_list_at_tenant(
     definitions(&state, &req, None).await
 }
 
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl crate::http::Routes) {
     cfg.service(role_definitions_get_by_id)
         .service(role_definitions_list_at_tenant)
         .service(role_assignments_create)

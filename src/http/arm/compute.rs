@@ -681,7 +681,7 @@ pub async fn virtual_machine_sizes_list(
 }
 
 /// Mounts this provider's operations.
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl crate::http::Routes) {
     cfg.service(virtual_machines_get)
         .service(virtual_machines_create_or_update)
         .service(virtual_machines_update)

@@ -491,7 +491,7 @@ pub async fn container_instance_operation_status(
 }
 
 /// Mounts this provider's operations.
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl crate::http::Routes) {
     cfg.service(container_groups_get)
         .service(container_groups_create_or_update)
         .service(container_groups_update)

@@ -880,7 +880,7 @@ pub async fn status_sub(
     run_status(&state, path.target()?, &path.operation_id).await
 }
 
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl crate::http::Routes) {
     cfg.service(put_group)
         .service(get_group)
         .service(head_group)

@@ -87,6 +87,6 @@ pub async fn export_template(
     Ok(accepted(&req, sub, &op, version.version))
 }
 
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl crate::http::Routes) {
     cfg.service(export_template);
 }

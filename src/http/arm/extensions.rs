@@ -428,7 +428,7 @@ pub async fn image_versions(
     image_list(&path, 2)
 }
 
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl crate::http::Routes) {
     cfg.service(extensions_create_or_update)
         .service(extensions_update)
         .service(extensions_get)

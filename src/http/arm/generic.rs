@@ -225,7 +225,7 @@ pub async fn resources_list_by_resource_group(
 }
 
 /// Mounts the generic resource lists.
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl crate::http::Routes) {
     cfg.service(resources_list)
         .service(resources_list_by_resource_group);
 }

@@ -463,7 +463,7 @@ pub async fn system_assigned_identities_get_by_container_group(
 }
 
 /// Mounts this provider's operations.
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl crate::http::Routes) {
     // Reads first: actix matches routes in order and each is a regex test.
     cfg.service(user_assigned_identities_get)
         .service(user_assigned_identities_create_or_update)

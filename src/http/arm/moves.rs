@@ -77,6 +77,6 @@ pub async fn validate_move_resources(
     start(state, req, path, version, body, MoveMode::Validate).await
 }
 
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl crate::http::Routes) {
     cfg.service(move_resources).service(validate_move_resources);
 }

@@ -498,7 +498,7 @@ pub async fn providers_get_at_tenant_scope(
 }
 
 /// Mounts Microsoft.Resources.
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl crate::http::Routes) {
     cfg.service(resource_groups_create_or_update)
         .service(resource_groups_update)
         .service(resource_groups_get)

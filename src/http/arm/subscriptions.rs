@@ -258,7 +258,7 @@ pub async fn subscriptions_list_locations(
 }
 
 /// Mounts subscriptions, tenants and locations.
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl crate::http::Routes) {
     cfg.service(subscriptions_list)
         .service(subscriptions_get)
         .service(tenants_list)

@@ -43,7 +43,7 @@ pub async fn reset(state: web::Data<AppState>) -> Result<HttpResponse, ArmError>
 }
 
 /// Mounts the control API (under `/simulator`).
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl crate::http::Routes) {
     cfg.service(create_tenant)
         .service(list_tenants)
         .service(put_subscription)
