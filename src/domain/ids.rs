@@ -24,7 +24,7 @@ macro_rules! guid_newtype {
                 Uuid::parse_str(raw.trim()).map(Self).map_err(|_| IdError::$err(raw.to_string()))
             }
             /// Wraps a GUID that is known to be valid (generated or read from the store).
-            pub fn from_uuid(id: Uuid) -> Self {
+            pub const fn from_uuid(id: Uuid) -> Self {
                 Self(id)
             }
         }

@@ -249,6 +249,24 @@ impl ResourceId {
     }
 }
 
+/// A subscription's location, `/subscriptions/{s}/locations/{name}`: ARM's id for it, though
+/// not a provider's resource (so not a `ResourceId`).
+pub fn location_id(subscription: SubscriptionId, location: &str) -> String {
+    format!(
+        "{}/locations/{location}",
+        ResourceId::subscription_scope(subscription)
+    )
+}
+
+/// A resource provider's id: `/subscriptions/{s}/providers/{ns}` where it is registered, or
+/// `/providers/{ns}` at the tenant.
+pub fn provider_id(subscription: Option<SubscriptionId>, namespace: &str) -> String {
+    let scope = subscription
+        .map(|s| ResourceId::subscription_scope(s).to_string())
+        .unwrap_or_default();
+    format!("{scope}/providers/{namespace}")
+}
+
 /// True when the id `key` is `scope_key` or lies below it (both in key form): a prefix that
 /// ends at a segment boundary, so `/rg1` does not contain `/rg10`.
 pub fn key_within(key: &str, scope_key: &str) -> bool {

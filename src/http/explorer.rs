@@ -172,12 +172,13 @@ pub async fn page(state: web::Data<AppState>) -> Result<HttpResponse, super::err
                             details open class="tenant" data-tenant=(t.id) {
                                 summary { strong { (t.display_name) } " " span class="kind" { "tenant " (t.id) } }
                                 @for s in subscriptions.iter().filter(|s| s.tenant_id.eq_ignore_ascii_case(&t.id)) {
-                                    details open class="subscription" data-subscription=(s.id) {
+                                    @let sid = s.id.to_string();
+                                    details open class="subscription" data-subscription=(sid) {
                                         summary { (s.display_name) " " span class="kind" { "subscription " (s.id) } }
-                                        @for g in groups.iter().filter(|g| g.subscription_id == s.id) {
+                                        @for g in groups.iter().filter(|g| g.subscription_id == sid) {
                                             details open class="group" {
                                                 summary { (g.name) " " span class="kind" { (g.location) } }
-                                                @for (id, ids) in in_group(&s.id, &g.name) {
+                                                @for (id, ids) in in_group(&sid, &g.name) {
                                                     div class="resource" data-resource-id=(id) {
                                                         div {
                                                             strong { (id.rsplit('/').next().unwrap_or_default()) }

@@ -1,5 +1,7 @@
 //! The state a fresh mi-sim starts in, and `reset`, which returns to it.
 use super::applications;
+use crate::domain::resource_id::ResourceId;
+use crate::domain::SubscriptionId;
 use crate::state::AppState;
 use crate::store::{self, subscriptions::SubscriptionRow, tenants::TenantRow};
 use sqlx::SqliteConnection;
@@ -8,6 +10,10 @@ use sqlx::SqliteConnection;
 pub const DEFAULT_TENANT_ID: &str = "11111111-1111-4111-8111-111111111111";
 /// The default subscription's id, trusting the default tenant.
 pub const DEFAULT_SUBSCRIPTION_ID: &str = "22222222-2222-4222-8222-222222222222";
+/// The same, typed (a unit test checks the two agree).
+pub const DEFAULT_SUBSCRIPTION: SubscriptionId = SubscriptionId::from_uuid(uuid::Uuid::from_u128(
+    0x22222222_2222_4222_8222_222222222222,
+));
 pub const DEFAULT_TENANT_NAME: &str = "mi-sim default directory";
 pub const DEFAULT_SUBSCRIPTION_NAME: &str = "mi-sim default subscription";
 
@@ -29,7 +35,7 @@ pub async fn ensure_defaults(conn: &mut SqliteConnection, now: &str) -> Result<(
         .is_none()
     {
         let sub = SubscriptionRow {
-            id: DEFAULT_SUBSCRIPTION_ID.into(),
+            id: DEFAULT_SUBSCRIPTION,
             display_name: DEFAULT_SUBSCRIPTION_NAME.into(),
             tenant_id: DEFAULT_TENANT_ID.into(),
             state: "Enabled".into(),
@@ -47,7 +53,7 @@ pub async fn ensure_defaults(conn: &mut SqliteConnection, now: &str) -> Result<(
         owner_of_subscription(
             conn,
             BOOTSTRAP_OWNER_ASSIGNMENT,
-            DEFAULT_SUBSCRIPTION_ID,
+            DEFAULT_SUBSCRIPTION,
             &app.object_id,
             now,
         )
@@ -64,17 +70,18 @@ const OWNER_ROLE_ID: &str = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
 pub(crate) async fn owner_of_subscription(
     conn: &mut SqliteConnection,
     name: &str,
-    subscription: &str,
+    subscription: SubscriptionId,
     principal: &str,
     now: &str,
 ) -> Result<(), sqlx::Error> {
-    let scope = format!("/subscriptions/{subscription}");
+    let scope = ResourceId::subscription_scope(subscription);
     let owner = store::roles::AssignmentRow {
         name: name.into(),
-        scope: scope.clone(),
-        role_definition_id: format!(
-            "{scope}/providers/Microsoft.Authorization/roleDefinitions/{OWNER_ROLE_ID}"
-        ),
+        scope: scope.to_string(),
+        role_definition_id: scope
+            .clone()
+            .provider("Microsoft.Authorization", "roleDefinitions", OWNER_ROLE_ID)
+            .to_string(),
         principal_id: principal.into(),
         principal_type: "ServicePrincipal".into(),
         description: None,
@@ -85,7 +92,13 @@ pub(crate) async fn owner_of_subscription(
         created_by: None,
         updated_by: None,
     };
-    store::roles::insert(conn, &owner, (&scope, Some(subscription), OWNER_ROLE_ID)).await
+    let subscription = subscription.to_string();
+    store::roles::insert(
+        conn,
+        &owner,
+        (&owner.scope, Some(&subscription), OWNER_ROLE_ID),
+    )
+    .await
 }
 
 /// Applies the bootstrap at start, in one transaction.
@@ -121,4 +134,14 @@ pub async fn reset(state: &AppState) -> Result<(), sqlx::Error> {
         .move_seconds
         .store(0, std::sync::atomic::Ordering::Relaxed);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_typed_default_subscription_is_the_printed_one() {
+        assert_eq!(DEFAULT_SUBSCRIPTION.to_string(), DEFAULT_SUBSCRIPTION_ID);
+    }
 }

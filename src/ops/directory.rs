@@ -107,7 +107,7 @@ async fn put_subscription_in(
         Written::Created
     };
     let sub = SubscriptionRow {
-        id: id.to_string(),
+        id,
         display_name: display_name
             .or_else(|| existing.as_ref().map(|s| s.display_name.clone()))
             .unwrap_or_else(|| format!("Subscription {}", &id.to_string()[..8])),
@@ -140,7 +140,7 @@ async fn make_owner(
             ),
         });
     }
-    super::bootstrap::owner_of_subscription(tx, assignment, &sub.id, owner, now).await?;
+    super::bootstrap::owner_of_subscription(tx, assignment, sub.id, owner, now).await?;
     Ok(())
 }
 
@@ -168,7 +168,8 @@ pub async fn transfer_subscription(
                     return Err(OpError::TenantNotFound(target.to_string()));
                 }
                 sub.tenant_id = target.to_string();
-                store::subscriptions::transfer(&mut *tx, &sub.id, &sub.tenant_id, &now).await?;
+                store::subscriptions::transfer(&mut *tx, &id.to_string(), &sub.tenant_id, &now)
+                    .await?;
                 // R11: the subscription's role assignments go with the transfer.
                 let removed = store::roles::delete_subscription(&mut *tx, &id.to_string()).await?;
                 tracing::info!(

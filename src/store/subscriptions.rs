@@ -1,10 +1,11 @@
 //! Subscriptions and the tenant each trusts.
+use crate::domain::SubscriptionId;
 use sqlx::SqliteConnection;
 
 /// A subscription as stored.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SubscriptionRow {
-    pub id: String,
+    pub id: SubscriptionId,
     pub display_name: String,
     pub tenant_id: String,
     pub state: String,
@@ -34,7 +35,7 @@ pub async fn insert(
     now: &str,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("insert into subscriptions (id, display_name, tenant_id, state, created_at, tenant_since) values (?1, ?2, ?3, ?4, ?5, ?5)")
-        .bind(&s.id)
+        .bind(s.id)
         .bind(&s.display_name)
         .bind(&s.tenant_id)
         .bind(&s.state)
@@ -47,7 +48,7 @@ pub async fn insert(
 /// Changes the name and the trusted tenant. Principals keep their own tenant (R11 is derived).
 pub async fn update(conn: &mut SqliteConnection, s: &SubscriptionRow) -> Result<(), sqlx::Error> {
     sqlx::query("update subscriptions set display_name = ?2, tenant_id = ?3 where id = ?1")
-        .bind(&s.id)
+        .bind(s.id)
         .bind(&s.display_name)
         .bind(&s.tenant_id)
         .execute(conn)

@@ -2,6 +2,7 @@
 //! operation results, and the providers mi-sim registers.
 use crate::domain::catalog::{self, Provider};
 use crate::domain::names::name_key;
+use crate::domain::resource_id::provider_id;
 use crate::domain::{SubscriptionId, Tags};
 use crate::http::error::{ArmError, ArmErrorResponse};
 use crate::http::extract::GroupPath;
@@ -331,10 +332,7 @@ pub struct ProviderResourceType {
 
 impl ProviderView {
     fn new(sub: Option<SubscriptionId>, p: &'static Provider) -> Self {
-        let id = match sub {
-            Some(s) => format!("/subscriptions/{s}/providers/{}", p.namespace),
-            None => format!("/providers/{}", p.namespace),
-        };
+        let id = provider_id(sub, p.namespace);
         let resource_types = p
             .resource_types
             .iter()

@@ -1,5 +1,6 @@
 //! Subscriptions, tenants and locations (RES `stable/2022-12-01/subscriptions.json`).
 use crate::domain::catalog::{self, Location};
+use crate::domain::resource_id::{location_id, ResourceId};
 use crate::domain::SubscriptionId;
 use crate::http::error::{ArmError, ArmErrorResponse};
 use crate::http::extract::{ApiVersion, ApiVersionParam, SubscriptionPath, Subscriptions};
@@ -41,8 +42,8 @@ pub struct SubscriptionPolicies {
 impl From<SubscriptionRow> for Subscription {
     fn from(s: SubscriptionRow) -> Self {
         Self {
-            id: format!("/subscriptions/{}", s.id),
-            subscription_id: s.id,
+            id: ResourceId::subscription_scope(s.id).to_string(),
+            subscription_id: s.id.to_string(),
             tenant_id: s.tenant_id,
             display_name: s.display_name,
             state: s.state,
@@ -199,7 +200,7 @@ pub struct PairedRegion {
 impl LocationView {
     fn new(sub: SubscriptionId, l: &'static Location) -> Self {
         Self {
-            id: format!("/subscriptions/{sub}/locations/{}", l.name),
+            id: location_id(sub, l.name),
             name: l.name,
             location_type: "Region",
             display_name: l.display_name,
@@ -214,7 +215,7 @@ impl LocationView {
                 physical_location: catalog::physical_location(l.name),
                 paired_region: vec![PairedRegion {
                     name: l.paired_region,
-                    id: format!("/subscriptions/{sub}/locations/{}", l.paired_region),
+                    id: location_id(sub, l.paired_region),
                 }],
             },
             availability_zone_mappings: if catalog::has_zones(l.name) {

@@ -95,7 +95,7 @@ pub struct SimSubscription {
 impl From<SubscriptionRow> for SimSubscription {
     fn from(s: SubscriptionRow) -> Self {
         Self {
-            subscription_id: s.id,
+            subscription_id: s.id.to_string(),
             tenant_id: s.tenant_id,
             display_name: s.display_name,
             state: s.state,
