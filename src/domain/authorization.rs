@@ -293,6 +293,8 @@ pub fn allowed(grants: &[Grant], action: &str, scope_key: &str) -> bool {
 /// top-level resource named in its path (child resources and actions are within it). `None`
 /// for a path outside any subscription.
 pub fn request_scope(path: &str) -> Option<String> {
+    // A request path is cut, not parsed as a `ResourceId`: it is decided before the handler
+    // refuses a bad one (a subscription that is not a GUID, an action after the name).
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     if !segs.first()?.eq_ignore_ascii_case("subscriptions") {
         return None;

@@ -201,7 +201,7 @@ pub async fn delete(
             Box::pin(async move {
                 require_group(&mut *tx, sub, &name).await?;
                 let s = sub.to_string();
-                store::resource_groups::delete_cascade(&mut *tx, &s, &name.key()).await?;
+                store::resource_groups::delete_cascade(&mut *tx, sub, &name.key()).await?;
                 store::operations::insert(
                     &mut *tx,
                     &op,

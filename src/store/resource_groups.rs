@@ -1,5 +1,7 @@
 //! Resource groups, and the set-based cascade that deletes one with everything in it.
 use crate::domain::names::name_key;
+use crate::domain::resource_id::ResourceId;
+use crate::domain::SubscriptionId;
 use sqlx::types::Json;
 use sqlx::SqliteConnection;
 use std::collections::BTreeMap;
@@ -96,7 +98,7 @@ pub async fn update(conn: &mut SqliteConnection, g: &GroupRow) -> Result<(), sql
 /// grows with the rows touched, not with round trips.
 pub async fn delete_cascade(
     conn: &mut SqliteConnection,
-    subscription: &str,
+    subscription: SubscriptionId,
     key: &str,
 ) -> Result<(), sqlx::Error> {
     // R2, R5, R17: every resource, kind by kind, and the principals that go with them.
@@ -115,7 +117,7 @@ pub async fn delete_cascade(
             .await?;
     }
     // Role assignments at the group and below it.
-    let scope = format!("/subscriptions/{subscription}/resourcegroups/{key}").to_lowercase();
-    super::roles::delete_within(conn, subscription, &scope).await?;
+    let scope = ResourceId::group_scope(subscription, key).key();
+    super::roles::delete_within(conn, &subscription.to_string(), &scope).await?;
     Ok(())
 }

@@ -710,6 +710,7 @@ fn resource_id(
     for (t, n) in types.iter().zip(&names) {
         path.push_str(&format!("/{t}/{n}"));
     }
+    // As the template functions do: strings joined, unchecked (eval.rs says why).
     Ok(match (scope, &ctx.resource_group) {
         (Some(s), _) => format!("{}/{path}", s.trim_end_matches('/')),
         (None, Some(g)) => format!(

@@ -611,6 +611,8 @@ fn call(name: &str, args: &[Expr], at: usize, scope: &dyn Scope) -> Result<Value
                             .into(),
                     )),
                 };
+                // Template functions format their arguments as ARM's do, unchecked (any
+                // string may name a subscription), so this is not a `ResourceId`.
                 return Ok(json!(format!("/subscriptions/{s}/{path}")));
             }
             let group = scope.resource_group();
