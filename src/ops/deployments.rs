@@ -1067,18 +1067,12 @@ async fn update_state(state: &AppState, (s, g, n): (&str, &str, &str), run_id: &
         .store
         .write(move |tx| {
             Box::pin(async move {
-                sqlx::query(
-                    "update deployments set state = ?5
-                     where subscription_id = ?1 and resource_group_key = ?2 and name_key = ?3 and run_id = ?4",
-                )
-                .bind(&s)
-                .bind(&g)
-                .bind(&n)
-                .bind(&run)
-                .bind(&to)
-                .execute(tx)
-                .await
-                .map(|_| ())
+                let key = Key {
+                    subscription: &s,
+                    group: &g,
+                    name: &n,
+                };
+                store::set_state(tx, key, &run, &to).await
             })
         })
         .await;

@@ -139,6 +139,27 @@ pub async fn update(
     Ok(())
 }
 
+/// Records a run's progress: its state alone (only of the run `run_id`).
+pub async fn set_state(
+    conn: &mut SqliteConnection,
+    k: Key<'_>,
+    run_id: &str,
+    state: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update deployments set state = ?5
+         where subscription_id = ?1 and resource_group_key = ?2 and name_key = ?3 and run_id = ?4",
+    )
+    .bind(k.subscription)
+    .bind(k.group)
+    .bind(k.name)
+    .bind(run_id)
+    .bind(state)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Deletes a deployment unless it is running; `None` when there is none.
 pub async fn delete(conn: &mut SqliteConnection, k: Key<'_>) -> Result<Option<bool>, sqlx::Error> {
     let state: Option<String> = sqlx::query_scalar(
