@@ -4,6 +4,7 @@ use crate::domain::filter::FilterError;
 use crate::domain::identity::IdentityViolation;
 use crate::domain::rules::RuleViolation;
 use crate::domain::{IdError, NameError, TagError};
+use crate::ops::specs::BodyError;
 use crate::ops::OpError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
@@ -289,12 +290,16 @@ impl From<IdError> for ArmError {
 
 impl From<TagError> for ArmError {
     fn from(e: TagError) -> Self {
-        let code = match e {
-            TagError::TooMany(_) => "InvalidTagCount",
-            TagError::NameCharacters(_) => "InvalidTagNameCharacters",
-            TagError::NameLength(_) => "InvalidTagNameLength",
-            TagError::ValueLength(_) => "InvalidTagValueLength",
-        };
-        Self::bad_request(code, e.to_string()).with_target("tags")
+        BodyError::from(e).into()
+    }
+}
+
+impl From<BodyError> for ArmError {
+    fn from(e: BodyError) -> Self {
+        let error = Self::bad_request(e.code, e.message);
+        match e.target {
+            Some(t) => error.with_target(t),
+            None => error,
+        }
     }
 }

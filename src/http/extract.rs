@@ -368,15 +368,7 @@ pub async fn resource_path<T, E: Into<ArmError>>(
 
 /// Parses a location as ARM does for a provider type, or says which ones exist.
 pub fn parse_location(raw: &str, resource_type: &str) -> Result<&'static str, ArmError> {
-    catalog::location(raw)
-        .map(|l| l.name)
-        .ok_or_else(|| {
-            ArmError::bad_request(
-                "LocationNotAvailableForResourceType",
-                format!("The provided location '{raw}' is not available for resource type '{resource_type}'. List of available regions for the resource type is '{}'.", catalog::location_names()),
-            )
-            .with_target("location")
-        })
+    Ok(crate::ops::specs::location(raw, resource_type)?)
 }
 
 /// The `$skiptoken` of a list by subscription: "<group key>/<name key>".

@@ -16,6 +16,7 @@ pub mod resources;
 pub mod roles;
 pub mod rules;
 pub mod snapshots;
+pub mod specs;
 pub mod tokens;
 
 /// Why an operation did not happen. `http::error` maps each variant to ARM's status and code.

@@ -4,11 +4,11 @@
 //! `/subscriptions/{s}/providers/Microsoft.Compute/locations/{l}/operations/{id}`.
 use super::compute_list::list_rows;
 use super::extensions::extension_instance_view;
-use super::identity::{identity_view, IdentityBody, IdentityView};
+use super::identity::{identity_view, IdentityView};
 use super::lro::{operation_status, with_lro_headers, OperationPath, OperationStatus};
 use crate::domain::catalog::{self, vm_has_time_created};
 use crate::domain::compute::{ComputeKind, PowerAction, PowerState};
-use crate::domain::{ResourceName, SubscriptionId, Tags};
+use crate::domain::{ResourceName, SubscriptionId};
 use crate::http::error::{ArmError, ArmErrorResponse};
 use crate::http::extract::{
     group_name_next_link, query_param, ApiVersion, ApiVersionParam, CallerInfo, ListQuery,
@@ -16,8 +16,9 @@ use crate::http::extract::{
 };
 use crate::http::extract::{parse_location, resource_path, Conditions, GroupPath};
 use crate::http::json;
-use crate::ops::compute::{self as ops, ComputeRef, ComputeSpec, Outcome, PowerOutcome};
+use crate::ops::compute::{self as ops, ComputeRef, Outcome, PowerOutcome};
 use crate::ops::extensions as extension_ops;
+use crate::ops::specs::VirtualMachineBody;
 use crate::ops::Written;
 use crate::state::AppState;
 use crate::store::compute::ComputeRow;
@@ -249,65 +250,6 @@ impl VirtualMachine {
             properties,
             extra: row.extra.0,
         }
-    }
-}
-
-/// The body of a PUT or PATCH. Read-only fields a client echoes back are ignored.
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct VirtualMachineBody {
-    /// Required on PUT; cannot change afterwards.
-    #[schema(example = "westeurope")]
-    location: Option<String>,
-    tags: Option<BTreeMap<String, String>>,
-    identity: Option<IdentityBody>,
-    /// hardwareProfile, storageProfile, osProfile, networkProfile, ...: accepted and echoed.
-    #[schema(value_type = Option<Object>)]
-    properties: Option<Map<String, Value>>,
-    #[schema(value_type = Option<Vec<String>>)]
-    zones: Option<Value>,
-    #[schema(value_type = Option<Object>)]
-    plan: Option<Value>,
-    #[schema(value_type = Option<Object>)]
-    extended_location: Option<Value>,
-}
-
-impl VirtualMachineBody {
-    fn into_spec(self, put: bool, api_version: &'static str) -> Result<ComputeSpec, ArmError> {
-        let location = match (self.location, put) {
-            (Some(raw), true) => Some(parse_location(
-                &raw,
-                ComputeKind::VirtualMachine.resource_type(),
-            )?),
-            (None, true) => return Err(ArmError::location_required()),
-            (_, false) => None,
-        };
-        let properties = self.properties.map(|mut p| {
-            // Computed by mi-sim, never taken from the client.
-            for k in ["vmId", "provisioningState", "instanceView", "timeCreated"] {
-                p.remove(k);
-            }
-            p
-        });
-        let mut extra = Map::new();
-        for (k, v) in [
-            ("zones", self.zones),
-            ("plan", self.plan),
-            ("extendedLocation", self.extended_location),
-        ] {
-            if let Some(v) = v.filter(|v| !v.is_null()) {
-                extra.insert(k.into(), v);
-            }
-        }
-        Ok(ComputeSpec {
-            location,
-            tags: self.tags.map(Tags::parse).transpose()?,
-            properties,
-            extra,
-            identity: self.identity.map(IdentityBody::into_request).transpose()?,
-            api_version,
-            precondition: Default::default(),
-        })
     }
 }
 

@@ -2,18 +2,18 @@
 //! PUT is synchronous here (the group is up when it answers); PATCH changes tags only, as
 //! Azure's; start is long-running, stop and restart answer 204.
 use super::compute_list::list_rows;
-use super::identity::{identity_view, IdentityBody, IdentityView};
+use super::identity::{identity_view, IdentityView};
 use super::lro::{operation_status, with_lro_headers, OperationPath, OperationStatus};
 use crate::domain::compute::{ComputeKind, PowerAction};
-use crate::domain::{ResourceName, SubscriptionId, Tags};
+use crate::domain::{ResourceName, SubscriptionId};
 use crate::http::error::{ArmError, ArmErrorResponse};
-use crate::http::extract::parse_location;
 use crate::http::extract::{
     group_name_next_link, ApiVersion, ApiVersionParam, CallerInfo, ListQuery, SubscriptionPath,
 };
 use crate::http::extract::{resource_path, GroupPath};
 use crate::http::{json, put_status};
-use crate::ops::compute::{self as ops, ComputeRef, ComputeSpec, PowerOutcome};
+use crate::ops::compute::{self as ops, ComputeRef, PowerOutcome};
+use crate::ops::specs::{ContainerGroupBody, ContainerGroupTags};
 use crate::state::AppState;
 use crate::store::compute::ComputeRow;
 use actix_web::http::StatusCode;
@@ -152,106 +152,6 @@ impl ContainerGroup {
     }
 }
 
-/// The body of a PUT: location, identity and properties (containers, osType, ...).
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ContainerGroupBody {
-    #[schema(example = "westeurope")]
-    location: Option<String>,
-    tags: Option<BTreeMap<String, String>>,
-    identity: Option<IdentityBody>,
-    /// containers, osType, restartPolicy, ipAddress, subnetIds, ...
-    #[schema(value_type = Object)]
-    properties: Option<Map<String, Value>>,
-    #[schema(value_type = Option<Vec<String>>)]
-    zones: Option<Value>,
-}
-
-/// The body of a PATCH: tags only, as Azure's `ContainerGroups_Update`.
-#[derive(Deserialize, ToSchema)]
-pub struct ContainerGroupTags {
-    tags: Option<BTreeMap<String, String>>,
-}
-
-fn missing(path: &str, what: &str) -> ArmError {
-    ArmError::invalid_request_content(format!(
-        "Required property '{what}' not found in JSON. Path '{path}'"
-    ))
-}
-
-/// Checks what ACI requires of a group (docs/wire-contract.md, "Container groups") and drops what it never echoes.
-/// From 2024-05-01-preview on, `osType` and a container's `resources` may be left out (az CLI
-/// leaves them out): they default to Linux and to 1 CPU and 1.5 GB, as `az container` documents.
-fn validate_properties(
-    mut p: Map<String, Value>,
-    api_version: &str,
-) -> Result<Map<String, Value>, ArmError> {
-    let defaults = api_version >= "2024-05-01";
-    if defaults && !p.contains_key("osType") {
-        p.insert("osType".into(), "Linux".into());
-    }
-    match p.get("osType").and_then(Value::as_str) {
-        Some(os) if os.eq_ignore_ascii_case("linux") || os.eq_ignore_ascii_case("windows") => {}
-        Some(other) => {
-            return Err(ArmError::bad_request(
-                "InvalidOsType",
-                format!("The value '{other}' of 'properties.osType' is invalid. Allowed values are 'Linux' and 'Windows'."),
-            )
-            .with_target("properties.osType"))
-        }
-        None => return Err(missing("properties", "osType")),
-    }
-    let containers =
-        match p.get_mut("containers") {
-            Some(Value::Array(c)) if !c.is_empty() => c,
-            _ => return Err(ArmError::bad_request(
-                "NoContainersInContainerGroup",
-                "The container group must have at least one container in 'properties.containers'.",
-            )
-            .with_target("properties.containers")),
-        };
-    for (i, c) in containers.iter_mut().enumerate() {
-        let at = format!("properties.containers[{i}]");
-        if c.get("name").and_then(Value::as_str).is_none() {
-            return Err(missing(&at, "name"));
-        }
-        let Some(Value::Object(cp)) = c.get_mut("properties") else {
-            return Err(missing(&at, "properties"));
-        };
-        if cp.get("image").and_then(Value::as_str).is_none() {
-            return Err(missing(&format!("{at}.properties"), "image"));
-        }
-        if defaults && !cp.contains_key("resources") {
-            cp.insert(
-                "resources".into(),
-                json!({"requests": {"cpu": 1.0, "memoryInGB": 1.5}}),
-            );
-        }
-        let requests = cp.get("resources").and_then(|r| r.get("requests"));
-        if requests.and_then(|r| r.get("cpu")).is_none()
-            || requests.and_then(|r| r.get("memoryInGB")).is_none()
-        {
-            return Err(missing(&format!("{at}.properties.resources"), "requests"));
-        }
-        cp.remove("instanceView");
-        // Secure values are write-only.
-        if let Some(Value::Array(envs)) = cp.get_mut("environmentVariables") {
-            for e in envs.iter_mut().filter_map(Value::as_object_mut) {
-                e.remove("secureValue");
-            }
-        }
-    }
-    for k in ["provisioningState", "instanceView"] {
-        p.remove(k);
-    }
-    if let Some(Value::Array(creds)) = p.get_mut("imageRegistryCredentials") {
-        for c in creds.iter_mut().filter_map(Value::as_object_mut) {
-            c.remove("password");
-        }
-    }
-    Ok(p)
-}
-
 /// Create or update a container group. Identities need api-version 2018-10-01 or later, a
 /// Linux group and no virtual network (R16, the last two switchable); changing the identity
 /// of an existing group restarts it.
@@ -270,28 +170,7 @@ pub async fn container_groups_create_or_update(
     body: web::Json<ContainerGroupBody>,
 ) -> Result<HttpResponse, ArmError> {
     let r = path.parse(&state).await?;
-    let body = body.into_inner();
-    let location = match body.location {
-        Some(raw) => parse_location(&raw, ComputeKind::ContainerGroup.resource_type())?,
-        None => return Err(ArmError::location_required()),
-    };
-    let properties = validate_properties(
-        body.properties.ok_or_else(|| missing("", "properties"))?,
-        version.version,
-    )?;
-    let mut extra = Map::new();
-    if let Some(z) = body.zones.filter(|z| !z.is_null()) {
-        extra.insert("zones".into(), z);
-    }
-    let spec = ComputeSpec {
-        location: Some(location),
-        tags: Some(Tags::parse(body.tags.unwrap_or_default())?),
-        properties: Some(properties),
-        extra,
-        identity: body.identity.map(IdentityBody::into_request).transpose()?,
-        api_version: version.version,
-        precondition: Default::default(),
-    };
+    let spec = body.into_inner().into_spec(version.version)?;
     let outcome = ops::create_or_update(&state, &r, spec, &caller.0).await?;
     let status = put_status(outcome.written);
     Ok(json(status, &ContainerGroup::new(outcome.row)))
@@ -312,15 +191,7 @@ pub async fn container_groups_update(
     body: web::Json<ContainerGroupTags>,
 ) -> Result<HttpResponse, ArmError> {
     let r = path.parse(&state).await?;
-    let spec = ComputeSpec {
-        location: None,
-        tags: body.into_inner().tags.map(Tags::parse).transpose()?,
-        properties: None,
-        extra: Map::new(),
-        identity: None,
-        api_version: version.version,
-        precondition: Default::default(),
-    };
+    let spec = body.into_inner().into_spec(version.version)?;
     let outcome = ops::update(&state, &r, spec, &caller.0).await?;
     Ok(json(StatusCode::OK, &ContainerGroup::new(outcome.row)))
 }

@@ -1,50 +1,10 @@
 //! The `identity` object of VMs and container groups on the wire (docs/wire-contract.md, "The identity object"),
 //! shared by Compute, ContainerInstance and the generic resource list.
-use crate::domain::identity::{IdentityRequest, IdentityType, UserAssignedRef};
-use crate::http::error::ArmError;
+use crate::domain::identity::{IdentityType, UserAssignedRef};
 use crate::store::compute::ComputeRow;
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde::Serialize;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
-
-/// `identity` in a request. A `null` value in `userAssignedIdentities` (PATCH) removes that one.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct IdentityBody {
-    /// `SystemAssigned`, `UserAssigned`, `SystemAssigned, UserAssigned` or `None`, in any case.
-    #[serde(rename = "type")]
-    #[schema(example = "SystemAssigned, UserAssigned")]
-    kind: Option<String>,
-    /// ARM ids of user-assigned identities; values are `{}` (or `null` to remove one in PATCH).
-    #[schema(value_type = Option<Object>)]
-    user_assigned_identities: Option<Map<String, Value>>,
-}
-
-impl IdentityBody {
-    pub fn into_request(self) -> Result<IdentityRequest, ArmError> {
-        let raw = self.kind.ok_or_else(|| {
-            ArmError::bad_request(
-                "InvalidParameter",
-                "The property 'type' of 'identity' is required. Use 'SystemAssigned', 'UserAssigned', 'SystemAssigned, UserAssigned' or 'None'.",
-            )
-            .with_target("identity.type")
-        })?;
-        let kind = IdentityType::parse(&raw).map_err(|e| {
-            ArmError::bad_request("InvalidParameter", e.to_string()).with_target("identity.type")
-        })?;
-        let user_assigned = self
-            .user_assigned_identities
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(id, v)| (id, !v.is_null()))
-            .collect();
-        Ok(IdentityRequest {
-            kind,
-            user_assigned,
-        })
-    }
-}
 
 /// `identity` in a response.
 #[derive(Debug, Serialize, ToSchema)]

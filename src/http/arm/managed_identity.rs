@@ -1,11 +1,11 @@
 //! Microsoft.ManagedIdentity/userAssignedIdentities (MSI `stable/2024-11-30/ManagedIdentity.json`).
 //! All operations are synchronous: PUT 201/200, PATCH 200, DELETE 200/204.
-use crate::domain::catalog::{self, identity_has_isolation_scope};
+use crate::domain::catalog::identity_has_isolation_scope;
 use crate::domain::compute::ComputeKind;
 use crate::domain::identity::user_assigned_identity_id;
 use crate::domain::names::name_key;
 use crate::domain::resource_id::ResourceId;
-use crate::domain::{IdentityName, ResourceGroupName, ResourceName, SubscriptionId, Tags};
+use crate::domain::{IdentityName, ResourceGroupName, ResourceName, SubscriptionId};
 use crate::http::error::{ArmError, ArmErrorResponse};
 use crate::http::extract::{
     base_url, group_name_next_link, next_link, ApiVersion, ApiVersionParam, CallerInfo, ListQuery,
@@ -14,7 +14,8 @@ use crate::http::extract::{
 use crate::http::extract::{resource_path, GroupPath};
 use crate::http::{json, put_status, SystemData};
 use crate::ops::compute::{self, ComputeRef};
-use crate::ops::identities::{self as ops, IdentityRef, IdentitySpec};
+use crate::ops::identities::{self as ops, IdentityRef};
+use crate::ops::specs::IdentityUpdate;
 use crate::ops::OpError;
 use crate::state::AppState;
 use crate::store::identities::IdentityRow;
@@ -120,64 +121,6 @@ pub struct IdentityList {
     value: Vec<Identity>,
     #[serde(skip_serializing_if = "Option::is_none")]
     next_link: Option<String>,
-}
-
-/// The body of a PUT or PATCH. Read-only fields a client echoes back (id, name, type,
-/// systemData, principalId...) are ignored, as ARM ignores them.
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct IdentityUpdate {
-    /// Required on PUT; cannot change afterwards.
-    #[schema(example = "westeurope")]
-    location: Option<String>,
-    tags: Option<BTreeMap<String, String>>,
-    properties: Option<IdentityUpdateProperties>,
-}
-
-/// The writable identity properties.
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct IdentityUpdateProperties {
-    /// `None` or `Regional`.
-    isolation_scope: Option<String>,
-}
-
-impl IdentityUpdate {
-    fn into_spec(self, location_required: bool) -> Result<IdentitySpec, ArmError> {
-        let location = match (self.location, location_required) {
-            (Some(raw), true) => Some(
-                catalog::location(&raw)
-                    .ok_or_else(|| {
-                        ArmError::bad_request(
-                            "LocationNotAvailableForResourceType",
-                            format!("The provided location '{raw}' is not available for resource type 'Microsoft.ManagedIdentity/userAssignedIdentities'. List of available regions for the resource type is '{}'.", catalog::location_names()),
-                        )
-                        .with_target("location")
-                    })?
-                    .name,
-            ),
-            (None, true) => return Err(ArmError::location_required()),
-            (_, false) => None,
-        };
-        let isolation_scope = match self.properties.and_then(|p| p.isolation_scope) {
-            None => None,
-            Some(s) if s.eq_ignore_ascii_case("none") => Some("None".to_string()),
-            Some(s) if s.eq_ignore_ascii_case("regional") => Some("Regional".to_string()),
-            Some(s) => {
-                return Err(ArmError::bad_request(
-                    "BadRequest",
-                    format!("The value '{s}' of 'properties.isolationScope' is invalid. Allowed values are 'None' and 'Regional'."),
-                )
-                .with_target("properties.isolationScope"))
-            }
-        };
-        let tags = self.tags.map(Tags::parse).transpose()?;
-        Ok(IdentitySpec {
-            location,
-            tags,
-            isolation_scope,
-        })
-    }
 }
 
 /// Create or update a user-assigned identity. Creating one makes a service principal in the
