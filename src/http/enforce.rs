@@ -5,11 +5,9 @@
 //! `domain::authorization::allowed`; this reads the facts it needs (two indexed reads).
 use super::error::ArmError;
 use crate::domain::authorization::{
-    request_scope, CallerGrants, Grant, Principal, Unverified, VerifiedPrincipal,
+    request_scope, CallerGrants, Principal, Unverified, VerifiedPrincipal,
 };
-use crate::domain::roles::{built_in, custom_actions};
 use crate::state::AppState;
-use crate::store;
 use actix_web::http::header::{HeaderValue, WWW_AUTHENTICATE};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
@@ -107,7 +105,6 @@ async fn decide(
     principal: &Principal,
     action: &str,
 ) -> Result<Arc<CallerGrants>, HttpResponse> {
-    let internal = |e: sqlx::Error| ArmError::from(crate::ops::OpError::from(e)).error_response();
     let scope = request_scope(req.path());
     let subscription = req
         .path()
@@ -121,11 +118,9 @@ async fn decide(
         Some(s) => match cache.tenant(s) {
             Some(t) => t,
             None => {
-                let mut conn = state.store.read().await.map_err(internal)?;
-                let t = store::subscriptions::get(&mut conn, s)
+                let t = crate::ops::directory::subscription_tenant(state, s)
                     .await
-                    .map_err(internal)?
-                    .map(|row| row.tenant_id);
+                    .map_err(|e| ArmError::from(e).error_response())?;
                 cache.put_tenant(s, read_at, t.clone());
                 t
             }
@@ -183,42 +178,10 @@ async fn decide(
     let grants = match cache.grants(&p.object_id) {
         Some(g) => g,
         None => {
-            let mut conn = state.store.read().await.map_err(internal)?;
-            let rows = store::roles::grants_of_principal(&mut conn, &p.object_id, MAX_GRANTS)
-                .await
-                .map_err(internal)?;
-            let grants: Arc<Vec<Grant>> = Arc::new(
-                rows.into_iter()
-                    .filter_map(|(scope_key, role_key, custom)| {
-                        let (role_name, actions, not_actions) = match (custom, built_in(&role_key))
-                        {
-                            (Some(perms), _) => {
-                                let (a, n) = custom_actions(&perms.0);
-                                (role_key.clone(), a, n)
-                            }
-                            (None, Some(role)) => (
-                                role.name.to_string(),
-                                role.permission
-                                    .actions
-                                    .iter()
-                                    .map(|a| a.to_string())
-                                    .collect(),
-                                role.permission
-                                    .not_actions
-                                    .iter()
-                                    .map(|a| a.to_string())
-                                    .collect(),
-                            ),
-                            (None, None) => return None,
-                        };
-                        Some(Grant {
-                            scope_key,
-                            role_name,
-                            actions,
-                            not_actions,
-                        })
-                    })
-                    .collect(),
+            let grants = Arc::new(
+                crate::ops::roles::grants_of(state, &p.object_id, MAX_GRANTS)
+                    .await
+                    .map_err(|e| ArmError::from(e).error_response())?,
             );
             cache.put_grants(&p.object_id, read_at, grants.clone());
             grants

@@ -7,7 +7,7 @@ use crate::domain::roles::built_in;
 use crate::ops::health::{self, PairHealth};
 use crate::scenario;
 use crate::state::AppState;
-use crate::store::{self, roles::AssignmentRow};
+use crate::store::roles::AssignmentRow;
 use actix_web::{web, HttpResponse};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use std::collections::HashMap;
@@ -115,18 +115,12 @@ type Resource<'a> = (&'a str, Vec<&'a PairHealth>);
 pub async fn page(state: web::Data<AppState>) -> Result<HttpResponse, super::error::ArmError> {
     let internal = |e: sqlx::Error| super::error::ArmError::from(crate::ops::OpError::from(e));
     let pairs = health::report(&state, None).await.map_err(internal)?;
-    let mut conn = state.store.read().await.map_err(internal)?;
-    let tenants = store::tenants::list(&mut conn).await.map_err(internal)?;
-    let subscriptions = store::subscriptions::list(&mut conn)
-        .await
-        .map_err(internal)?;
-    let groups = store::resource_groups::list_all(&mut conn, MAX_ROWS)
-        .await
-        .map_err(internal)?;
-    let assignments = store::roles::list_all(&mut conn, MAX_ROWS)
-        .await
-        .map_err(internal)?;
-    drop(conn);
+    let crate::ops::directory::Overview {
+        tenants,
+        subscriptions,
+        groups,
+        assignments,
+    } = crate::ops::directory::overview(&state, MAX_ROWS).await?;
     // Pairs by (subscription, group), each group's in resource order: one pass.
     let mut by_group: HashMap<(String, String), Vec<Resource>> = HashMap::new();
     for p in &pairs {

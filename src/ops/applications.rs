@@ -34,7 +34,7 @@ pub(crate) async fn insert(
     let principal = NewPrincipal {
         object_id: Uuid::parse_str(&app.object_id).unwrap_or_default(),
         app_id: Uuid::parse_str(&app.app_id).unwrap_or_default(),
-        tenant_id: TenantId::parse(&app.tenant_id).map_err(|e| sqlx::Error::Decode(e.into()))?,
+        tenant_id: app.tenant_id,
         display_name: app.display_name.clone(),
         kind: PrincipalKind::Application,
         resource_id: None,
@@ -44,10 +44,10 @@ pub(crate) async fn insert(
 }
 
 /// The well-known application of the default tenant (bootstrap).
-pub(crate) fn well_known(tenant: &str) -> ApplicationRow {
+pub(crate) fn well_known(tenant: TenantId) -> ApplicationRow {
     ApplicationRow {
         app_id: WELL_KNOWN_APP_ID.into(),
-        tenant_id: tenant.into(),
+        tenant_id: tenant,
         object_id: WELL_KNOWN_APP_OBJECT_ID.into(),
         display_name: WELL_KNOWN_APP_NAME.into(),
         secret_sha256: sha256_hex(WELL_KNOWN_APP_SECRET),
@@ -71,7 +71,7 @@ pub async fn create(
     let app = ApplicationRow {
         display_name: display_name.unwrap_or_else(|| format!("app-{}", &app_id[..8])),
         app_id,
-        tenant_id: tenant.to_string(),
+        tenant_id: tenant,
         object_id: state.idgen.uuid().hyphenated().to_string(),
         secret_sha256: sha256_hex(&secret),
         well_known_secret: None,
@@ -81,11 +81,11 @@ pub async fn create(
         .store
         .write(move |tx| {
             Box::pin(async move {
-                if store::tenants::get(&mut *tx, &app.tenant_id)
+                if store::tenants::get(&mut *tx, &app.tenant_id.to_string())
                     .await?
                     .is_none()
                 {
-                    return Err(OpError::TenantNotFound(app.tenant_id));
+                    return Err(OpError::TenantNotFound(app.tenant_id.to_string()));
                 }
                 insert(&mut *tx, &app, &now).await?;
                 Ok(app)

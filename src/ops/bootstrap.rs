@@ -1,13 +1,17 @@
 //! The state a fresh mi-sim starts in, and `reset`, which returns to it.
 use super::applications;
 use crate::domain::resource_id::ResourceId;
-use crate::domain::SubscriptionId;
+use crate::domain::{SubscriptionId, TenantId};
 use crate::state::AppState;
 use crate::store::{self, subscriptions::SubscriptionRow, tenants::TenantRow};
 use sqlx::SqliteConnection;
 
 /// The default tenant's id: stable and documented, so scripts may hard-code it.
 pub const DEFAULT_TENANT_ID: &str = "11111111-1111-4111-8111-111111111111";
+/// The same, typed.
+pub const DEFAULT_TENANT: TenantId = TenantId::from_uuid(uuid::Uuid::from_u128(
+    0x11111111_1111_4111_8111_111111111111,
+));
 /// The default subscription's id, trusting the default tenant.
 pub const DEFAULT_SUBSCRIPTION_ID: &str = "22222222-2222-4222-8222-222222222222";
 /// The same, typed (a unit test checks the two agree).
@@ -46,7 +50,7 @@ pub async fn ensure_defaults(conn: &mut SqliteConnection, now: &str) -> Result<(
         .await?
         .is_none()
     {
-        let app = applications::well_known(DEFAULT_TENANT_ID);
+        let app = applications::well_known(DEFAULT_TENANT);
         applications::insert(conn, &app, now).await?;
         // The application is Owner of the default subscription, so that signing in with it
         // can do everything in the enforce mode too.
@@ -141,7 +145,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_typed_default_subscription_is_the_printed_one() {
+    fn the_typed_defaults_are_the_printed_ones() {
         assert_eq!(DEFAULT_SUBSCRIPTION.to_string(), DEFAULT_SUBSCRIPTION_ID);
+        assert_eq!(DEFAULT_TENANT.to_string(), DEFAULT_TENANT_ID);
     }
 }

@@ -212,3 +212,35 @@ pub async fn list_principals(
     }
     Ok(store::principals::list_by_tenant(&mut conn, &tenant.to_string()).await?)
 }
+
+/// The state the explorer draws, read together: every tenant and subscription, and at most
+/// `limit` groups and role assignments.
+pub struct Overview {
+    pub tenants: Vec<TenantRow>,
+    pub subscriptions: Vec<SubscriptionRow>,
+    pub groups: Vec<store::resource_groups::GroupRow>,
+    pub assignments: Vec<store::roles::AssignmentRow>,
+}
+
+pub async fn overview(state: &AppState, limit: i64) -> Result<Overview, OpError> {
+    let mut conn = state.store.read().await?;
+    Ok(Overview {
+        tenants: store::tenants::list(&mut conn).await?,
+        subscriptions: store::subscriptions::list(&mut conn).await?,
+        groups: store::resource_groups::list_all(&mut conn, limit).await?,
+        assignments: store::roles::list_all(&mut conn, limit).await?,
+    })
+}
+
+/// The tenant a subscription trusts, by its id as a request path gives it; `None` when there
+/// is no such subscription.
+pub async fn subscription_tenant(
+    state: &AppState,
+    subscription: &str,
+) -> Result<Option<String>, OpError> {
+    Ok(
+        store::subscriptions::get(&mut *state.store.read().await?, subscription)
+            .await?
+            .map(|row| row.tenant_id),
+    )
+}

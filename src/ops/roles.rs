@@ -5,9 +5,10 @@
 //! resource they are on, and with a subscription transfer (R11).
 use super::resource_groups::{require_group, require_subscription};
 use super::{OpError, Written};
+use crate::domain::authorization::Grant;
 use crate::domain::names::name_key;
 use crate::domain::resource_id::{key_within, ResourceId};
-use crate::domain::roles::{built_in, role_definition_guid, AssignmentFilter};
+use crate::domain::roles::{built_in, custom_actions, role_definition_guid, AssignmentFilter};
 use crate::domain::ResourceGroupName;
 use crate::state::AppState;
 use crate::store::{self, kinds::KINDS, roles::AssignmentRow};
@@ -447,4 +448,46 @@ pub async fn delete_definition(
         .await;
     state.grants.invalidate();
     done
+}
+
+/// What a principal's role assignments let it do, at most `limit` of them: each assignment's
+/// scope with its role's actions (built-in or custom). The enforce mode caches the answer.
+pub async fn grants_of(
+    state: &AppState,
+    principal: &str,
+    limit: i64,
+) -> Result<Vec<Grant>, OpError> {
+    let rows = store::roles::grants_of_principal(&mut *state.store.read().await?, principal, limit)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(scope_key, role_key, custom)| {
+            let (role_name, actions, not_actions) = match (custom, built_in(&role_key)) {
+                (Some(perms), _) => {
+                    let (a, n) = custom_actions(&perms.0);
+                    (role_key.clone(), a, n)
+                }
+                (None, Some(role)) => (
+                    role.name.to_string(),
+                    role.permission
+                        .actions
+                        .iter()
+                        .map(|a| a.to_string())
+                        .collect(),
+                    role.permission
+                        .not_actions
+                        .iter()
+                        .map(|a| a.to_string())
+                        .collect(),
+                ),
+                (None, None) => return None,
+            };
+            Some(Grant {
+                scope_key,
+                role_name,
+                actions,
+                not_actions,
+            })
+        })
+        .collect())
 }

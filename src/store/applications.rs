@@ -1,11 +1,12 @@
 //! Applications that sign in with a client secret (client credentials), and their principals.
+use crate::domain::TenantId;
 use sqlx::SqliteConnection;
 
 /// An application as stored.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ApplicationRow {
     pub app_id: String,
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     pub object_id: String,
     pub display_name: String,
     pub secret_sha256: String,
@@ -22,7 +23,7 @@ pub async fn insert(
          values (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )
     .bind(&a.app_id)
-    .bind(&a.tenant_id)
+    .bind(a.tenant_id)
     .bind(&a.object_id)
     .bind(&a.display_name)
     .bind(&a.secret_sha256)

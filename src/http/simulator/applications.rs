@@ -31,7 +31,7 @@ impl SimApplication {
             client_secret: secret.or(a.well_known_secret),
             app_id: a.app_id,
             object_id: a.object_id,
-            tenant_id: a.tenant_id,
+            tenant_id: a.tenant_id.to_string(),
             display_name: a.display_name,
         }
     }
