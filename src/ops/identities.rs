@@ -4,7 +4,7 @@ use super::{Caller, OpError, Written};
 use crate::domain::identity::{user_assigned_identity_id, user_assigned_principal, NewPrincipal};
 use crate::domain::{IdentityName, ResourceGroupName, SubscriptionId, Tags, TenantId};
 use crate::state::AppState;
-use crate::store::{self, identities::IdentityRow};
+use crate::store::{self, identities::IdentityRow, writer::Statement};
 use sqlx::types::Json;
 use sqlx::SqliteConnection;
 use std::sync::Arc;
@@ -63,14 +63,17 @@ pub async fn create_or_update(
     spec: IdentitySpec,
     caller: &Caller,
 ) -> Result<(IdentityRow, Written), OpError> {
+    let (mut row, statement) = fast_create(state, r, &spec, caller)?;
     let (state, r, caller) = (state.clone(), r.clone(), caller.clone());
     state
         .clone()
         .store
-        .write(move |tx| {
+        .write_with(statement, move |tx, rows| {
             Box::pin(async move {
-                if let Some(created) = try_create(&state, tx, &r, &spec, &caller).await? {
-                    return Ok((created, Written::Created));
+                if let Some((tenant, group)) = store::identities::created(&rows?)? {
+                    row.tenant_id = tenant;
+                    row.resource_group = group;
+                    return Ok((row, Written::Created));
                 }
                 create_or_update_in(&state, tx, &r, spec, &caller).await
             })
@@ -78,19 +81,18 @@ pub async fn create_or_update(
         .await
 }
 
-/// The common case, a new identity, written in one round trip
-/// (`store::identities::create_if_new`), which reads R4's tenant itself. `None` when the
-/// identity exists or something is missing: `create_or_update_in` then decides and answers.
-async fn try_create(
+/// The common case, a new identity, as one statement batch (`store::identities::create_if_new`)
+/// that reads R4's tenant itself, and the row it writes. When the identity exists or something
+/// is missing it writes nothing: `create_or_update_in` then decides and answers.
+fn fast_create(
     state: &AppState,
-    tx: &mut SqliteConnection,
     r: &IdentityRef,
     spec: &IdentitySpec,
     caller: &Caller,
-) -> Result<Option<IdentityRow>, OpError> {
+) -> Result<(IdentityRow, Statement), OpError> {
     // The batch reads the tenant (R4) and the group's display casing and hands them back;
     // until then the row and principal carry placeholders the batch ignores.
-    let (mut row, principal) = new_identity(
+    let (row, principal) = new_identity(
         state,
         r,
         spec.clone(),
@@ -101,12 +103,8 @@ async fn try_create(
     const GROUP: &str = "\u{0}";
     let id = user_assigned_identity_id(r.subscription, GROUP, r.name.as_str());
     let parts = id.split_once(GROUP).unwrap_or((&id, ""));
-    let written = store::identities::create_if_new(tx, &row, &principal, parts).await?;
-    Ok(written.map(|(tenant, group)| {
-        row.tenant_id = tenant;
-        row.resource_group = group;
-        row
-    }))
+    let statement = store::identities::create_if_new(&row, &principal, parts)?;
+    Ok((row, statement))
 }
 
 /// R4: the identity row and its principal, in the tenant the subscription trusts now.

@@ -1,10 +1,12 @@
 //! User-assigned identities. Reads join the group for its display name.
+use super::writer::Statement;
 use super::PutScope;
 use crate::domain::identity::NewPrincipal;
 use crate::domain::names::name_key;
 use crate::domain::SubscriptionId;
-use sqlx::sqlite::SqliteRow;
+use sqlx::sqlite::{SqliteArguments, SqliteRow};
 use sqlx::types::Json;
+use sqlx::Arguments;
 use sqlx::{Row, SqliteConnection};
 use std::collections::BTreeMap;
 
@@ -166,22 +168,22 @@ pub async fn insert_with_principal(
         .is_empty())
 }
 
-/// The fast path of a create, in one round trip to the connection: both inserts sent as one
-/// batch, inside the caller's transaction. The batch decides for itself: the identity goes in only if the subscription and group exist
-/// and the name is free, with R4's tenant (the one the subscription trusts now) read in the
-/// same transaction; its principal only if the identity went in. `Ok(Some((tenant, group
-/// display name)))` when both were written; `Ok(None)` when nothing was, and the caller takes
-/// the general path, which decides and answers (update, missing group, ...).
+/// The fast path of a create, as one statement batch for `Store::write_with` (one round trip
+/// with the writer's savepoint): both inserts, inside the caller's transaction. The batch
+/// decides for itself: the identity goes in only if the subscription and group exist and the
+/// name is free, with R4's tenant (the one the subscription trusts now) read in the
+/// same transaction; its principal only if the identity went in. [`created`] reads what it
+/// did; when nothing was written the caller takes the general path, which decides and answers
+/// (update, missing group, ...).
 ///
 /// Of the row and principal it takes the values the caller decided; the tenant columns and the
 /// principal's resource id it computes: the id is `id_prefix || group display name ||
 /// id_suffix`, the two parts cut by the caller from `domain::identity::user_assigned_identity_id`.
-pub async fn create_if_new(
-    conn: &mut SqliteConnection,
+pub fn create_if_new(
     i: &IdentityRow,
     p: &NewPrincipal,
     (id_prefix, id_suffix): (&str, &str),
-) -> Result<Option<(String, String)>, sqlx::Error> {
+) -> Result<Statement, sqlx::Error> {
     const SQL: &str = "insert into user_assigned_identities (subscription_id, resource_group_key, name, name_key, location, tags,
             tenant_id, principal_id, client_id, isolation_scope, created_at, created_by, created_by_type,
             modified_at, modified_by, modified_by_type)
@@ -195,27 +197,37 @@ pub async fn create_if_new(
         join resource_groups g on g.subscription_id = i.subscription_id and g.name_key = i.resource_group_key
         where changes() = 1 and i.subscription_id = ?1 and i.resource_group_key = ?2 and i.name_key = ?4
         returning tenant_id, (select name from resource_groups where subscription_id = ?1 and name_key = ?2) as resource_group;";
-    let rows = sqlx::query(SQL)
-        .bind(i.subscription_id) // 1
-        .bind(name_key(&i.resource_group)) // 2
-        .bind(&i.name) // 3
-        .bind(name_key(&i.name)) // 4
-        .bind(&i.location) // 5
-        .bind(&i.tags) // 6
-        .bind(&i.principal_id) // 7
-        .bind(&i.client_id) // 8
-        .bind(&i.isolation_scope) // 9
-        .bind(&i.created_at) // 10
-        .bind(&i.created_by) // 11
-        .bind(&i.created_by_type) // 12
-        .bind(&i.modified_by) // 13
-        .bind(&i.modified_by_type) // 14
-        .bind(&p.display_name) // 15
-        .bind(p.kind.as_str()) // 16
-        .bind(id_prefix) // 17
-        .bind(id_suffix) // 18
-        .fetch_all(&mut *conn)
-        .await?;
+    let mut args = SqliteArguments::default();
+    // Owned values: the statement outlives the request that built it.
+    macro_rules! bind {
+        ($($value:expr),* $(,)?) => { $( args.add($value).map_err(sqlx::Error::Encode)?; )* };
+    }
+    bind!(
+        i.subscription_id,           // 1
+        name_key(&i.resource_group), // 2
+        i.name.clone(),              // 3
+        name_key(&i.name),           // 4
+        i.location.clone(),          // 5
+        i.tags.clone(),              // 6
+        i.principal_id.clone(),      // 7
+        i.client_id.clone(),         // 8
+        i.isolation_scope.clone(),   // 9
+        i.created_at.clone(),        // 10
+        i.created_by.clone(),        // 11
+        i.created_by_type.clone(),   // 12
+        i.modified_by.clone(),       // 13
+        i.modified_by_type.clone(),  // 14
+        p.display_name.clone(),      // 15
+        p.kind.as_str(),             // 16
+        id_prefix.to_string(),       // 17
+        id_suffix.to_string(),       // 18
+    );
+    Ok(Statement { sql: SQL, args })
+}
+
+/// What [`create_if_new`] answered: `Some((tenant, group display name))` when both rows were
+/// written, `None` when nothing was.
+pub fn created(rows: &[SqliteRow]) -> Result<Option<(String, String)>, sqlx::Error> {
     match rows.first() {
         Some(row) => Ok(Some((
             row.try_get("tenant_id")?,

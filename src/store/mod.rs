@@ -76,6 +76,22 @@ impl Store {
         self.writer.write(op).await
     }
 
+    /// A write that begins with `statement`, sent with the writer's transaction control in one
+    /// round trip (`writer::Writer::write_with`).
+    pub async fn write_with<T, E, F>(&self, statement: writer::Statement, then: F) -> Result<T, E>
+    where
+        F: for<'c> FnOnce(
+                &'c mut SqliteConnection,
+                Result<Vec<sqlx::sqlite::SqliteRow>, sqlx::Error>,
+            ) -> WriteFuture<'c, Result<T, E>>
+            + Send
+            + 'static,
+        T: Send + 'static,
+        E: From<sqlx::Error> + Send + 'static,
+    {
+        self.writer.write_with(statement, then).await
+    }
+
     /// Moves the WAL into the database file and truncates it, so a stopped mi-sim leaves one
     /// self-contained file. Waits for the writer's current batch.
     pub async fn checkpoint(&self) -> Result<(), sqlx::Error> {
