@@ -91,6 +91,12 @@ fn api_version(resource_type: &str) -> &'static str {
         .map_or("2021-04-01", |(_, v)| v)
 }
 
+/// The id of a resource of the group, the group written as it was given.
+fn id_in(group: &ResourceId, resource_type: &str, name: &str) -> ResourceId {
+    let (namespace, ty) = resource_type.split_once('/').unwrap_or((resource_type, ""));
+    group.clone().provider(namespace, ty, name)
+}
+
 /// Builds the template of a group's resources.
 pub fn export_template(group: &ResourceId, resources: &[Exported], o: ExportOptions) -> Export {
     let mut parameters = Map::new();
@@ -150,7 +156,7 @@ pub fn export_template(group: &ResourceId, resources: &[Exported], o: ExportOpti
         for ext in &legacy {
             details.push(json!({
                 "code": "ExportTemplateProviderError",
-                "target": format!("{group}/providers/{}/{}/extensions/{ext}", r.resource_type, r.name),
+                "target": id_in(group, r.resource_type, &r.name).child("extensions", ext).to_string(),
                 "message": format!("Could not get resources of the type '{EXTENSION_TYPE}'. Resources of this type will not be exported. The managed identity VM extension '{ext}' cannot export its schema: the identity configuration of '{}' is left out of the template; add it by hand (R18).", r.name),
             }));
         }
@@ -193,8 +199,8 @@ pub fn export_template(group: &ResourceId, resources: &[Exported], o: ExportOpti
         }
         if o.include_comments {
             res["comments"] = format!(
-                "Generalized from resource: '{group}/providers/{}/{}'.",
-                r.resource_type, r.name
+                "Generalized from resource: '{}'.",
+                id_in(group, r.resource_type, &r.name)
             )
             .into();
         }

@@ -88,6 +88,15 @@ impl ResourceId {
         self
     }
 
+    /// This resource's child (`.../virtualMachines/vm1/extensions/e`); a scope without a
+    /// resource has no children and stays as it is.
+    pub fn child(mut self, ty: &str, name: &str) -> Self {
+        if let Some(last) = self.providers.last_mut() {
+            last.types.push((ty.to_string(), name.to_string()));
+        }
+        self
+    }
+
     /// Parses an id in any case, with or without a trailing slash.
     pub fn parse(raw: &str) -> Result<Self, ResourceIdError> {
         let fail = |why| ResourceIdError {

@@ -218,26 +218,20 @@ pub fn managed_identity_claims(
             Some(lower_groups(instance_resource_id)),
         ),
     };
-    let issuer = format!("https://sts.windows.net/{tenant}/");
+    // A managed identity signs in with a certificate (appidacr 2), and its token lives longer.
     AccessTokenClaims {
-        aud: audience.to_string(),
-        iss: issuer.clone(),
-        iat: now,
-        nbf: now,
         exp: now + TOKEN_LIFETIME_SECS,
-        aio: nonce.to_string(),
-        appid: chosen.client_id().to_string(),
         appidacr: "2",
-        idp: issuer,
-        idtyp: "app",
-        oid: chosen.principal_id().to_string(),
-        rh: "0.mi-sim.".to_string(),
-        sub: chosen.principal_id().to_string(),
-        tid: tenant.to_string(),
-        uti: nonce.chars().take(22).collect(),
-        ver: "1.0",
         xms_mirid: Some(mirid),
         xms_az_rid: az_rid,
+        ..application_claims(
+            chosen.client_id(),
+            chosen.principal_id(),
+            tenant,
+            audience,
+            now,
+            nonce,
+        )
     }
 }
 

@@ -350,6 +350,10 @@ fn refuse_in_locked_group(req: &ServiceRequest) -> Result<(), crate::ops::OpErro
     let mut segs = req.path().split('/').skip(1);
     match (segs.next(), segs.next(), segs.next(), segs.next()) {
         (Some("subscriptions"), Some(sub), Some("resourceGroups"), Some(group)) => {
+            // A subscription that is no GUID holds no lock; its handler refuses it.
+            let Ok(sub) = crate::domain::SubscriptionId::parse(sub) else {
+                return Ok(());
+            };
             let group = percent_decoded(group);
             crate::ops::moves::refuse_if_locked(
                 state,

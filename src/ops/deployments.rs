@@ -1055,14 +1055,18 @@ async fn evaluate_outputs(
     )
 }
 
-async fn update_state(state: &AppState, (s, g, n): (&str, &str, &str), run_id: &str, to: &str) {
-    let (s, g, n, run, to) = (
-        s.to_string(),
-        g.to_string(),
-        n.to_string(),
-        run_id.to_string(),
-        to.to_string(),
-    );
+/// A run's bookkeeping write on its deployment's row (`what` names it in the log): a failure
+/// is logged and the run goes on, its status read back from the row.
+async fn record<F>(state: &AppState, (s, g, n): (&str, &str, &str), what: &'static str, write: F)
+where
+    F: for<'c> FnOnce(
+            &'c mut sqlx::SqliteConnection,
+            Key<'c>,
+        ) -> crate::store::WriteFuture<'c, Result<(), sqlx::Error>>
+        + Send
+        + 'static,
+{
+    let (s, g, n) = (s.to_string(), g.to_string(), n.to_string());
     let written = state
         .store
         .write(move |tx| {
@@ -1072,63 +1076,55 @@ async fn update_state(state: &AppState, (s, g, n): (&str, &str, &str), run_id: &
                     group: &g,
                     name: &n,
                 };
-                store::set_state(tx, key, &run, &to).await
+                write(tx, key).await
             })
         })
         .await;
     if let Err(e) = written {
-        tracing::error!(error = %e, "recording a deployment's progress failed");
+        tracing::error!(error = %e, "recording a deployment's {what} failed");
     }
+}
+
+async fn update_state(state: &AppState, key: (&str, &str, &str), run_id: &str, to: &str) {
+    let (run, to) = (run_id.to_string(), to.to_string());
+    record(state, key, "progress", move |tx, key| {
+        Box::pin(async move { store::set_state(tx, key, &run, &to).await })
+    })
+    .await;
 }
 
 /// Records a run's end: its state, the extra properties (outputs or error) and operations.
 async fn finish(
     state: &AppState,
-    (s, g, n): (&str, &str, &str),
+    key: (&str, &str, &str),
     run_id: &str,
     to: &str,
     extra: Value,
     operations: Value,
 ) {
     let now = state.clock.now_text();
-    let (s, g, n, run, to) = (
-        s.to_string(),
-        g.to_string(),
-        n.to_string(),
-        run_id.to_string(),
-        to.to_string(),
-    );
-    let written = state
-        .store
-        .write(move |tx| {
-            Box::pin(async move {
-                let key = Key {
-                    subscription: &s,
-                    group: &g,
-                    name: &n,
-                };
-                let Some(row) = store::get(tx, key).await? else {
-                    return Ok(());
-                };
-                let mut properties = row.properties.0;
-                if let (Some(p), Some(e)) = (properties.as_object_mut(), extra.as_object()) {
-                    p.extend(e.clone());
-                }
-                let ops: Vec<Value> = operations.as_array().cloned().unwrap_or_default();
-                store::update(
-                    tx,
-                    key,
-                    &run,
-                    (&to, &properties, &Value::Array(ops)),
-                    Some(&now),
-                )
-                .await
-            })
+    let (run, to) = (run_id.to_string(), to.to_string());
+    record(state, key, "end", move |tx, key| {
+        Box::pin(async move {
+            let Some(row) = store::get(&mut *tx, key).await? else {
+                return Ok(());
+            };
+            let mut properties = row.properties.0;
+            if let (Some(p), Some(e)) = (properties.as_object_mut(), extra.as_object()) {
+                p.extend(e.clone());
+            }
+            let ops: Vec<Value> = operations.as_array().cloned().unwrap_or_default();
+            store::update(
+                tx,
+                key,
+                &run,
+                (&to, &properties, &Value::Array(ops)),
+                Some(&now),
+            )
+            .await
         })
-        .await;
-    if let Err(e) = written {
-        tracing::error!(error = %e, "recording a deployment's end failed");
-    }
+    })
+    .await;
 }
 
 async fn require(

@@ -51,13 +51,10 @@ pub async fn start(
     let plan = plan_move(&source, &resources, &target)?;
     let now = state.clock.now();
     for (s, g) in [
-        (sub.to_string(), group.key()),
-        (
-            plan.target_subscription.to_string(),
-            name_key(&plan.target_group),
-        ),
+        (sub, group.key()),
+        (plan.target_subscription, name_key(&plan.target_group)),
     ] {
-        refuse_if_locked(state, &s, &g, now)?;
+        refuse_if_locked(state, s, &g, now)?;
     }
     let seconds = state.move_seconds.load(Ordering::Relaxed);
     let until = now + chrono::Duration::seconds(seconds);
@@ -216,13 +213,13 @@ fn not_found(id: &ResourceId, group: &str) -> OpError {
 /// Refuses a write or delete in a group a running move holds (ARM's lock during a move).
 pub fn refuse_if_locked(
     state: &AppState,
-    subscription: &str,
+    subscription: SubscriptionId,
     group_key: &str,
     now: DateTime<Utc>,
 ) -> Result<(), OpError> {
-    match state.locks.held(subscription, group_key, now) {
+    match state.locks.held(&subscription.to_string(), group_key, now) {
         Some(lock) => Err(OpError::ScopeLocked {
-            scope: format!("/subscriptions/{subscription}/resourceGroups/{group_key}"),
+            scope: ResourceId::group_scope(subscription, group_key).to_string(),
             operation: lock.operation,
             until: crate::clock::arm_time(lock.until),
         }),
