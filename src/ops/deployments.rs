@@ -302,8 +302,23 @@ fn template_hash(template: &Value) -> String {
     h.to_string()
 }
 
-/// The `providers` and `dependencies` of a deployment's answer, from its plan.
-fn providers_and_dependencies(planned: &[Planned], location: &str) -> (Value, Value) {
+/// The `providers` and `dependencies` of a deployment's answer, from its plan; the providers'
+/// location is the deployment's, else its group's.
+fn providers_and_dependencies(
+    planned: &[Planned],
+    request: &Request,
+    ctx: &Context,
+) -> (Value, Value) {
+    let location = request
+        .location
+        .clone()
+        .or_else(|| {
+            ctx.resource_group_value["location"]
+                .as_str()
+                .map(str::to_string)
+        })
+        .unwrap_or_default();
+    let location = location.as_str();
     let mut providers: Vec<(String, Vec<String>)> = Vec::new();
     for p in planned.iter().filter(|p| p.condition) {
         let (ns, ty) = p
@@ -392,16 +407,7 @@ pub async fn start(
 ) -> Result<(bool, Value, String), DeployError> {
     let ctx = context(&state, &scope, &request).await?;
     let checked = check(&request, &ctx)?;
-    let location = request
-        .location
-        .clone()
-        .or_else(|| {
-            ctx.resource_group_value["location"]
-                .as_str()
-                .map(str::to_string)
-        })
-        .unwrap_or_default();
-    let (providers, dependencies) = providers_and_dependencies(&checked.planned, &location);
+    let (providers, dependencies) = providers_and_dependencies(&checked.planned, &request, &ctx);
     let now = state.clock.now_text();
     let run_id = format!("{:020}", state.idgen.uuid().as_u128() % 10u128.pow(20));
     let row = DeploymentRow {
@@ -1263,16 +1269,7 @@ pub async fn validate(
             details: unserved,
         });
     }
-    let location = request
-        .location
-        .clone()
-        .or_else(|| {
-            ctx.resource_group_value["location"]
-                .as_str()
-                .map(str::to_string)
-        })
-        .unwrap_or_default();
-    let (providers, dependencies) = providers_and_dependencies(&checked.planned, &location);
+    let (providers, dependencies) = providers_and_dependencies(&checked.planned, request, &ctx);
     let validated: Vec<Value> = checked
         .planned
         .iter()

@@ -330,10 +330,11 @@ mod tests {
     use super::Statement;
     use crate::settings::Database;
     use crate::store::connect::connect;
+    use crate::store::Store;
     use sqlx::Arguments;
 
-    #[tokio::test]
-    async fn a_statement_that_fails_halfway_rolls_back_only_its_own_operation() {
+    /// An in-memory store with a table `scratch (x integer check (x >= 0))`.
+    async fn scratch() -> Store {
         let store = connect(&Database::Memory).await.unwrap();
         store
             .write(|tx| {
@@ -346,6 +347,19 @@ mod tests {
             })
             .await
             .unwrap();
+        store
+    }
+
+    async fn kept(store: &Store) -> Vec<i64> {
+        sqlx::query_scalar("select x from scratch order by x")
+            .fetch_all(&mut *store.read().await.unwrap())
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_statement_that_fails_halfway_rolls_back_only_its_own_operation() {
+        let store = scratch().await;
         // Two inserts each; for the odd ones the second breaks the check after the first went in.
         let writes = (0..64).map(|i: i64| {
             let mut args = sqlx::sqlite::SqliteArguments::default();
@@ -363,31 +377,16 @@ mod tests {
         for (i, r) in results.iter().enumerate() {
             assert_eq!(r.is_ok(), i % 2 == 0, "write {i}: {r:?}");
         }
-        let kept: Vec<i64> = sqlx::query_scalar("select x from scratch order by x")
-            .fetch_all(&mut *store.read().await.unwrap())
-            .await
-            .unwrap();
         let even: Vec<i64> = (0..64)
             .filter(|i| i % 2 == 0)
             .flat_map(|i| [i, i])
             .collect();
-        assert_eq!(kept, even);
+        assert_eq!(kept(&store).await, even);
     }
 
     #[tokio::test]
     async fn a_failed_operation_rolls_back_only_itself_and_the_rest_commit_together() {
-        let store = connect(&Database::Memory).await.unwrap();
-        store
-            .write(|tx| {
-                Box::pin(async move {
-                    sqlx::query("create table scratch (x integer)")
-                        .execute(tx)
-                        .await?;
-                    Ok::<_, sqlx::Error>(())
-                })
-            })
-            .await
-            .unwrap();
+        let store = scratch().await;
         // Sent together, so they share batches: each writes, the odd ones then fail.
         let writes = (0..64).map(|i: i64| {
             store.write(move |tx| {
@@ -407,10 +406,9 @@ mod tests {
         for (i, r) in results.iter().enumerate() {
             assert_eq!(r.is_ok(), i % 2 == 0, "write {i}: {r:?}");
         }
-        let kept: Vec<i64> = sqlx::query_scalar("select x from scratch order by x")
-            .fetch_all(&mut *store.read().await.unwrap())
-            .await
-            .unwrap();
-        assert_eq!(kept, (0..64).filter(|i| i % 2 == 0).collect::<Vec<_>>());
+        assert_eq!(
+            kept(&store).await,
+            (0..64).filter(|i| i % 2 == 0).collect::<Vec<_>>()
+        );
     }
 }
