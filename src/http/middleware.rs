@@ -451,7 +451,9 @@ pub async fn arm_headers(
         .map(str::to_string)
         .unwrap_or_else(|| request_id.clone());
     let (method, path) = (req.method().clone(), req.path().to_string());
-    let span = tracing::info_span!("request", %method, %path, %request_id, %correlation_id);
+    // At info the one line below says it all; the request's span (events logged on the
+    // request's own task carry its ids) is a debug span: a span per request cost reads 6%.
+    let span = tracing::debug_span!("request", %method, %path, %request_id, %correlation_id);
     let mut res = next.call(req).instrument(span.clone()).await?;
 
     let status = res.status().as_u16();
@@ -480,7 +482,15 @@ pub async fn arm_headers(
         }
     }
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-    span.in_scope(|| tracing::info!(status, latency_ms = format!("{latency_ms:.2}"), "request"));
+    tracing::info!(
+        %method,
+        %path,
+        %request_id,
+        %correlation_id,
+        status,
+        latency_ms = format!("{latency_ms:.2}"),
+        "request"
+    );
     Ok(res)
 }
 
