@@ -66,19 +66,12 @@ impl ArmError {
 
     /// 400 `InvalidRequestContent`, with the parser's words about what was wrong.
     pub fn invalid_request_content(detail: impl fmt::Display) -> Self {
-        Self::bad_request(
-            "InvalidRequestContent",
-            format!("The request content was invalid and could not be deserialized: '{detail}'."),
-        )
+        BodyError::invalid_request_content(detail).into()
     }
 
     /// 400 `LocationRequired`: a PUT without `location`.
     pub fn location_required() -> Self {
-        Self::bad_request(
-            "LocationRequired",
-            "The location property is required for this definition.",
-        )
-        .with_target("location")
+        BodyError::location_required().into()
     }
 
     /// 404 for a path mi-sim does not serve.

@@ -366,11 +366,6 @@ pub async fn resource_path<T, E: Into<ArmError>>(
     }
 }
 
-/// Parses a location as ARM does for a provider type, or says which ones exist.
-pub fn parse_location(raw: &str, resource_type: &str) -> Result<&'static str, ArmError> {
-    Ok(crate::ops::specs::location(raw, resource_type)?)
-}
-
 /// The `$skiptoken` of a list by subscription: "<group key>/<name key>".
 pub fn split_token(q: &ListQuery) -> (&str, &str) {
     q.after().split_once('/').unwrap_or(("", ""))

@@ -66,12 +66,7 @@ pub async fn report(
         .collect();
     let mut out = Vec::new();
     for i in &instances {
-        let here = ResourceId::resource(
-            i.subscription_id,
-            &i.resource_group,
-            &i.resource_type,
-            &i.name,
-        );
+        let here = crate::ops::tokens::resource_of(i);
         let resource_id = here.to_string();
         let warnings: Vec<Warning> =
             if i.resource_type == ComputeKind::VirtualMachine.resource_type() {

@@ -85,14 +85,18 @@ pub async fn find_instances(
 }
 
 /// The ARM id of an instance's resource.
-pub fn resource_id(i: &InstanceRow) -> String {
+pub fn resource_of(i: &InstanceRow) -> ResourceId {
     ResourceId::resource(
         i.subscription_id,
         &i.resource_group,
         &i.resource_type,
         &i.name,
     )
-    .to_string()
+}
+
+/// The same, as text.
+pub fn resource_id(i: &InstanceRow) -> String {
+    resource_of(i).to_string()
 }
 
 /// A token for `resource` (the audience) from the identity `selector` picks on the instance.

@@ -14,10 +14,11 @@ use crate::http::extract::{
     group_name_next_link, query_param, ApiVersion, ApiVersionParam, CallerInfo, ListQuery,
     SubscriptionPath,
 };
-use crate::http::extract::{parse_location, resource_path, Conditions, GroupPath};
+use crate::http::extract::{resource_path, Conditions, GroupPath};
 use crate::http::json;
 use crate::ops::compute::{self as ops, ComputeRef, Outcome, PowerOutcome};
 use crate::ops::extensions as extension_ops;
+use crate::ops::specs::location as parse_location;
 use crate::ops::specs::VirtualMachineBody;
 use crate::ops::Written;
 use crate::state::AppState;
