@@ -183,7 +183,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             seed,
             auth,
         } => {
-            let _log = mi_sim::telemetry::init_non_blocking("info");
+            let _log = mi_sim::telemetry::init_batched("info");
             let settings = Settings {
                 host,
                 port,
