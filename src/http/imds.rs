@@ -4,7 +4,7 @@
 //! App Service's own shapes, not ARM's.
 use crate::domain::token_rules::{check_resource, Refusal, SelectionError, Selector};
 use crate::http::json;
-use crate::ops::tokens::{self as ops, IssuedToken, TokenFailure};
+use crate::ops::tokens::{self as ops, Endpoint, IssuedToken, TokenFailure};
 use crate::state::AppState;
 use actix_web::http::header::{HeaderValue, RETRY_AFTER};
 use actix_web::http::StatusCode;
@@ -229,6 +229,26 @@ fn with_retry_after(mut res: HttpResponse, seconds: Option<i64>) -> HttpResponse
     res
 }
 
+/// The refusal of a request without `Metadata: true`, as each endpoint words it.
+fn without_metadata(req: &HttpRequest, endpoint: Endpoint) -> Option<HttpResponse> {
+    let metadata = req.headers().get("metadata").and_then(|v| v.to_str().ok());
+    if metadata == Some("true") {
+        return None;
+    }
+    Some(match endpoint {
+        Endpoint::Imds => imds_error(
+            StatusCode::BAD_REQUEST,
+            "bad_request_102",
+            "Required metadata header not specified",
+        ),
+        Endpoint::LegacyExtension => imds_error(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "Required metadata header not specified or not correct",
+        ),
+    })
+}
+
 /// Get a token for an identity of the instance (the IMDS protocol). Needs `Metadata: true`;
 /// a request without it (how clients probe) is answered at once with `bad_request_102`.
 #[utoipa::path(
@@ -243,13 +263,8 @@ pub async fn imds_token(
     req: HttpRequest,
     path: web::Path<InstancePath>,
 ) -> HttpResponse {
-    let metadata = req.headers().get("metadata").and_then(|v| v.to_str().ok());
-    if metadata != Some("true") {
-        return imds_error(
-            StatusCode::BAD_REQUEST,
-            "bad_request_102",
-            "Required metadata header not specified",
-        );
+    if let Some(refused) = without_metadata(&req, Endpoint::Imds) {
+        return refused;
     }
     if req.headers().contains_key("x-forwarded-for") {
         return imds_error(
@@ -293,7 +308,15 @@ pub async fn imds_token(
             "Only one of client_id, object_id or msi_res_id may be given.",
         );
     };
-    match ops::managed_identity_token(&state, &path.instance_id, resource, &selector).await {
+    match ops::managed_identity_token(
+        &state,
+        Endpoint::Imds,
+        &path.instance_id,
+        resource,
+        &selector,
+    )
+    .await
+    {
         Ok(t) => imds_json(StatusCode::OK, &imds_body(t)),
         Err(f) => imds_failure(f),
     }
@@ -325,12 +348,8 @@ pub async fn imds_instance(
     req: HttpRequest,
     path: web::Path<InstancePath>,
 ) -> HttpResponse {
-    if req.headers().get("metadata").and_then(|v| v.to_str().ok()) != Some("true") {
-        return imds_error(
-            StatusCode::BAD_REQUEST,
-            "bad_request_102",
-            "Required metadata header not specified",
-        );
+    if let Some(refused) = without_metadata(&req, Endpoint::Imds) {
+        return refused;
     }
     match ops::instance(&state, &path.instance_id).await {
         Ok(i) => json(
@@ -472,12 +491,8 @@ pub async fn extension_token(
     req: HttpRequest,
     path: web::Path<InstancePath>,
 ) -> HttpResponse {
-    if req.headers().get("metadata").and_then(|v| v.to_str().ok()) != Some("true") {
-        return imds_error(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            "Required metadata header not specified or not correct",
-        );
+    if let Some(refused) = without_metadata(&req, Endpoint::LegacyExtension) {
+        return refused;
     }
     let Ok(pairs) = pairs(&req) else {
         return imds_error(
@@ -503,7 +518,15 @@ pub async fn extension_token(
             "Only one of client_id or object_id may be given.",
         );
     };
-    match ops::extension_token(&state, &path.instance_id, resource, &selector).await {
+    match ops::managed_identity_token(
+        &state,
+        Endpoint::LegacyExtension,
+        &path.instance_id,
+        resource,
+        &selector,
+    )
+    .await
+    {
         Ok(t) => json(
             StatusCode::OK,
             &ExtensionToken {

@@ -16,7 +16,8 @@ use crate::domain::resource_id::ResourceId;
 use crate::domain::rules::{check_container_group, RuleSwitches};
 use crate::domain::{ResourceGroupName, ResourceName, SubscriptionId, Tags, TenantId};
 use crate::state::AppState;
-use crate::store::{self, compute::ComputeRow};
+use crate::store;
+use crate::store::compute::{ComputeRow, ResourceKey};
 use serde_json::{json, Map, Value};
 use sqlx::types::Json;
 use sqlx::SqliteConnection;
@@ -35,6 +36,15 @@ pub struct ComputeRef {
 impl ComputeRef {
     fn sub(&self) -> String {
         self.subscription.to_string()
+    }
+
+    fn key(&self) -> ResourceKey {
+        ResourceKey {
+            subscription: self.sub(),
+            group_key: self.group.key(),
+            resource_type: self.kind.resource_type(),
+            name_key: self.name.key(),
+        }
     }
 
     fn not_found(&self) -> OpError {
@@ -120,15 +130,9 @@ async fn write_in(
     mode: Write,
     caller: &Caller,
 ) -> Result<Outcome, OpError> {
-    let scope = store::compute::put_scope(
-        &mut *tx,
-        &r.sub(),
-        &r.group.key(),
-        r.kind.resource_type(),
-        &r.name.key(),
-    )
-    .await?
-    .ok_or_else(|| OpError::SubscriptionNotFound(r.sub()))?;
+    let scope = store::compute::put_scope(&mut *tx, &r.key())
+        .await?
+        .ok_or_else(|| OpError::SubscriptionNotFound(r.sub()))?;
     let group = scope
         .group_name
         .ok_or_else(|| OpError::ResourceGroupNotFound(r.group.to_string()))?;
@@ -493,15 +497,7 @@ pub(crate) async fn require(
     conn: &mut SqliteConnection,
     r: &ComputeRef,
 ) -> Result<ComputeRow, OpError> {
-    match store::compute::get(
-        conn,
-        &r.sub(),
-        &r.group.key(),
-        r.kind.resource_type(),
-        &r.name.key(),
-    )
-    .await?
-    {
+    match store::compute::get(conn, &r.key()).await? {
         Some(row) => Ok(row),
         None => {
             require_group(conn, r.subscription, &r.group).await?;
@@ -538,14 +534,7 @@ async fn delete_in(
     r: &ComputeRef,
     precondition: Precondition,
 ) -> Result<Option<(ComputeRow, String)>, OpError> {
-    let deleted = store::compute::delete(
-        &mut *tx,
-        &r.sub(),
-        &r.group.key(),
-        r.kind.resource_type(),
-        &r.name.key(),
-    )
-    .await?;
+    let deleted = store::compute::delete(&mut *tx, &r.key()).await?;
     // Judged on the row the delete removed: a refusal rolls the delete back (one operation,
     // one transaction), so the row is read once.
     if !precondition.allows(deleted.as_ref().map(|row| etag(row.version)).as_deref()) {

@@ -438,26 +438,15 @@ pub async fn start(
         let row = row.clone();
         let existed = {
             let mut conn = state.store.read().await?;
-            store::get(
-                &mut conn,
-                Key {
-                    subscription: &s,
-                    group: &g,
-                    name: &n,
-                },
-            )
-            .await?
-            .is_some()
+            store::get(&mut conn, Key::from((s.as_str(), g.as_str(), n.as_str())))
+                .await?
+                .is_some()
         };
         let stored = state
             .store
             .write(move |tx| {
                 Box::pin(async move {
-                    let key = Key {
-                        subscription: &s,
-                        group: &g,
-                        name: &n,
-                    };
+                    let key = Key::from((s.as_str(), g.as_str(), n.as_str()));
                     let started = store::start(tx, key, &row).await?;
                     Ok::<_, sqlx::Error>((started, store::get(tx, key).await?))
                 })
@@ -887,16 +876,7 @@ async fn run(
         Ok(t) => t.pausing_at_most(Duration::from_millis(50)),
         Err(m) => {
             let e = json!({"code": "InternalServerError", "message": m});
-            finish(
-                state,
-                (&s, &g, &n),
-                run_id,
-                "Failed",
-                json!({"error": e}),
-                json!([]),
-            )
-            .await;
-            return;
+            return fail_before_any_resource(state, (&s, &g, &n), run_id, e).await;
         }
     };
     let io = (&target, token);
@@ -907,16 +887,7 @@ async fn run(
         Ok(b) => b,
         Err(e) => {
             let f = invalid_template(&e)["error"].clone();
-            finish(
-                state,
-                (&s, &g, &n),
-                run_id,
-                "Failed",
-                json!({"error": f}),
-                json!([]),
-            )
-            .await;
-            return;
+            return fail_before_any_resource(state, (&s, &g, &n), run_id, f).await;
         }
     };
     update_state(state, (&s, &g, &n), run_id, "Running").await;
@@ -1077,11 +1048,7 @@ where
         .store
         .write(move |tx| {
             Box::pin(async move {
-                let key = Key {
-                    subscription: &s,
-                    group: &g,
-                    name: &n,
-                };
+                let key = Key::from((s.as_str(), g.as_str(), n.as_str()));
                 write(tx, key).await
             })
         })
@@ -1100,6 +1067,17 @@ async fn update_state(state: &AppState, key: (&str, &str, &str), run_id: &str, t
 }
 
 /// Records a run's end: its state, the extra properties (outputs or error) and operations.
+/// Records a run that ended in `error` before it deployed anything.
+async fn fail_before_any_resource(
+    state: &AppState,
+    key: (&str, &str, &str),
+    run_id: &str,
+    error: Value,
+) {
+    let extra = json!({ "error": error });
+    finish(state, key, run_id, "Failed", extra, json!([])).await;
+}
+
 async fn finish(
     state: &AppState,
     key: (&str, &str, &str),
@@ -1140,15 +1118,8 @@ async fn require(
 ) -> Result<DeploymentRow, DeployError> {
     let mut conn = state.store.read().await?;
     let (s, g, n) = (scope.sub.to_string(), scope.group_key(), name_key(name));
-    if let Some(row) = store::get(
-        &mut conn,
-        Key {
-            subscription: &s,
-            group: &g,
-            name: &n,
-        },
-    )
-    .await?
+    if let Some(row) =
+        store::get(&mut conn, Key::from((s.as_str(), g.as_str(), n.as_str()))).await?
     {
         return Ok(row);
     }
@@ -1204,15 +1175,7 @@ pub async fn delete(state: &AppState, scope: &Scope, name: &str) -> Result<bool,
         .store
         .write(move |tx| {
             Box::pin(async move {
-                store::delete(
-                    tx,
-                    Key {
-                        subscription: &s,
-                        group: &g,
-                        name: &n,
-                    },
-                )
-                .await
+                store::delete(tx, Key::from((s.as_str(), g.as_str(), n.as_str()))).await
             })
         })
         .await?;

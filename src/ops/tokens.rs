@@ -12,6 +12,7 @@ use crate::domain::token_rules::{
 };
 use crate::signing::TokenError;
 use crate::state::AppState;
+use crate::store::compute::ResourceKey;
 use crate::store::{self, instances::InstanceRow};
 
 pub use crate::token_cache::IssuedToken;
@@ -67,16 +68,13 @@ pub async fn find_instances(
             let Some((kind, (group, name))) = found else {
                 return Ok(Vec::new());
             };
-            let found = store::instances::get_by_resource(
-                &mut conn,
-                (
-                    &id.subscription().to_string(),
-                    &name_key(group),
-                    kind.resource_type(),
-                    &name_key(name),
-                ),
-            )
-            .await?;
+            let key = ResourceKey {
+                subscription: id.subscription().to_string(),
+                group_key: name_key(group),
+                resource_type: kind.resource_type(),
+                name_key: name_key(name),
+            };
+            let found = store::instances::get_by_resource(&mut conn, &key).await?;
             Ok(found.into_iter().collect())
         }
         (None, Some(n)) => store::instances::list_by_name(&mut conn, &name_key(n)).await,
@@ -99,40 +97,44 @@ pub fn resource_id(i: &InstanceRow) -> String {
     resource_of(i).to_string()
 }
 
+/// The token endpoint an instance is asked at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// IMDS (`/metadata/identity/oauth2/token`).
+    Imds,
+    /// R18: the legacy VM extension's (`/oauth2/token`), which exists only while the
+    /// managed-identity extension is provisioned on the VM.
+    LegacyExtension,
+}
+
 /// A token for `resource` (the audience) from the identity `selector` picks on the instance.
 pub async fn managed_identity_token(
     state: &AppState,
+    endpoint: Endpoint,
     instance_id: &str,
     resource: &str,
     selector: &Selector,
 ) -> Result<IssuedToken, TokenFailure> {
     let i = instance(state, instance_id).await?;
-    token_for_instance(state, i, resource, selector).await
-}
-
-/// R18: a token from the legacy VM extension's endpoint, which exists only while the
-/// managed-identity extension is provisioned on the VM.
-pub async fn extension_token(
-    state: &AppState,
-    instance_id: &str,
-    resource: &str,
-    selector: &Selector,
-) -> Result<IssuedToken, TokenFailure> {
-    let i = instance(state, instance_id).await?;
-    let with_extension = i.resource_type == ComputeKind::VirtualMachine.resource_type()
-        && store::extensions::has_managed_identity_extension(
-            &mut *state.store.read().await?,
-            (
-                i.subscription_id,
-                &name_key(&i.resource_group),
-                &name_key(&i.name),
-            ),
-        )
-        .await?;
-    if !with_extension {
+    if endpoint == Endpoint::LegacyExtension && !has_extension(state, &i).await? {
         return Err(TokenFailure::NoExtension(resource_id(&i)));
     }
     token_for_instance(state, i, resource, selector).await
+}
+
+async fn has_extension(state: &AppState, i: &InstanceRow) -> Result<bool, TokenFailure> {
+    Ok(
+        i.resource_type == ComputeKind::VirtualMachine.resource_type()
+            && store::extensions::has_managed_identity_extension(
+                &mut *state.store.read().await?,
+                (
+                    i.subscription_id,
+                    &name_key(&i.resource_group),
+                    &name_key(&i.name),
+                ),
+            )
+            .await?,
+    )
 }
 
 /// The same, for an instance already looked up (the App Service form reads it first, to check

@@ -5,7 +5,6 @@ use crate::domain::identity::UserAssignedRef;
 use crate::domain::names::name_key;
 use crate::domain::SubscriptionId;
 use serde_json::{Map, Value};
-use sqlx::sqlite::SqliteRow;
 use sqlx::types::Json;
 use sqlx::SqliteConnection;
 use std::collections::BTreeMap;
@@ -54,50 +53,55 @@ const COLUMNS: &str = "c.subscription_id, g.name as resource_group, c.resource_t
     c.system_principal_id, c.system_client_id, c.system_tenant_id, c.user_assigned, c.identity_header, c.created_at, c.created_by, c.created_by_type,
     c.modified_at, c.modified_by, c.modified_by_type, c.version, c.identity_written_at, c.boots, c.last_error";
 
+/// Where a VM or container group is, in key form: how the store finds it.
+#[derive(Debug, Clone)]
+pub struct ResourceKey {
+    pub subscription: String,
+    pub group_key: String,
+    pub resource_type: &'static str,
+    pub name_key: String,
+}
+
+impl ResourceKey {
+    /// The parts in the order statements here take them (?1..?4).
+    pub(super) fn parts(&self) -> [&str; 4] {
+        [
+            &self.subscription,
+            &self.group_key,
+            self.resource_type,
+            &self.name_key,
+        ]
+    }
+}
+
 /// The resource's `PutScope`; `None`: no subscription.
 pub async fn put_scope(
     conn: &mut SqliteConnection,
-    subscription: &str,
-    group_key: &str,
-    resource_type: &str,
-    name_key: &str,
+    key: &ResourceKey,
 ) -> Result<Option<PutScope<ComputeRow>>, sqlx::Error> {
-    let row: Option<SqliteRow> = sqlx::query(&format!(
+    let sql = format!(
         "select s.tenant_id as subscription_tenant, g.name as group_name, {COLUMNS}
          from subscriptions s
          left join resource_groups g on g.subscription_id = s.id and g.name_key = ?2
          left join compute_resources c on c.subscription_id = g.subscription_id
                and c.resource_group_key = g.name_key and c.resource_type = ?3 and c.name_key = ?4
          where s.id = ?1"
-    ))
-    .bind(subscription)
-    .bind(group_key)
-    .bind(resource_type)
-    .bind(name_key)
-    .fetch_optional(conn)
-    .await?;
-    row.map(|row| PutScope::from_row(&row, "group_name", "instance_id"))
-        .transpose()
+    );
+    PutScope::read(conn, &sql, &key.parts(), ("group_name", "instance_id")).await
 }
 
 pub async fn get(
     conn: &mut SqliteConnection,
-    subscription: &str,
-    group_key: &str,
-    resource_type: &str,
-    name_key: &str,
+    key: &ResourceKey,
 ) -> Result<Option<ComputeRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
+    let sql = format!(
         "select {COLUMNS} from compute_resources c
          join resource_groups g on g.subscription_id = c.subscription_id and g.name_key = c.resource_group_key
          where c.subscription_id = ?1 and c.resource_group_key = ?2 and c.resource_type = ?3 and c.name_key = ?4"
-    ))
-    .bind(subscription)
-    .bind(group_key)
-    .bind(resource_type)
-    .bind(name_key)
-    .fetch_optional(conn)
-    .await
+    );
+    super::bind_key_as(sqlx::query_as(&sql), &key.parts())
+        .fetch_optional(conn)
+        .await
 }
 
 /// One page of a type's resources in (group key, name key) order after `after`, in one group
@@ -185,23 +189,15 @@ pub async fn upsert(conn: &mut SqliteConnection, c: &ComputeRow) -> Result<(), s
 /// Deletes a resource and returns it, or `None` when there was none.
 pub async fn delete(
     conn: &mut SqliteConnection,
-    subscription: &str,
-    group_key: &str,
-    resource_type: &str,
-    name_key: &str,
+    key: &ResourceKey,
 ) -> Result<Option<ComputeRow>, sqlx::Error> {
-    let row = get(&mut *conn, subscription, group_key, resource_type, name_key).await?;
+    let row = get(&mut *conn, key).await?;
     if row.is_some() {
-        sqlx::query(
-            "delete from compute_resources
-             where subscription_id = ?1 and resource_group_key = ?2 and resource_type = ?3 and name_key = ?4",
-        )
-        .bind(subscription)
-        .bind(group_key)
-        .bind(resource_type)
-        .bind(name_key)
-        .execute(conn)
-        .await?;
+        let sql = "delete from compute_resources
+                   where subscription_id = ?1 and resource_group_key = ?2 and resource_type = ?3 and name_key = ?4";
+        super::bind_key(sqlx::query(sql), &key.parts())
+            .execute(conn)
+            .await?;
     }
     Ok(row)
 }

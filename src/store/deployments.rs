@@ -13,6 +13,16 @@ pub struct Key<'a> {
     pub name: &'a str,
 }
 
+impl<'a> From<(&'a str, &'a str, &'a str)> for Key<'a> {
+    fn from((subscription, group, name): (&'a str, &'a str, &'a str)) -> Self {
+        Self {
+            subscription,
+            group,
+            name,
+        }
+    }
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DeploymentRow {
     pub name: String,
@@ -122,15 +132,12 @@ pub async fn update(
     (state, properties, operations): (&str, &Value, &Value),
     ended_at: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "update deployments set state = ?5, properties = ?6, operations = ?7, ended_at = ?8
-         where subscription_id = ?1 and resource_group_key = ?2 and name_key = ?3 and run_id = ?4",
+    let sql = "update deployments set state = ?5, properties = ?6, operations = ?7, ended_at = ?8
+               where subscription_id = ?1 and resource_group_key = ?2 and name_key = ?3 and run_id = ?4";
+    super::bind_key(
+        sqlx::query(sql),
+        &[k.subscription, k.group, k.name, run_id, state],
     )
-    .bind(k.subscription)
-    .bind(k.group)
-    .bind(k.name)
-    .bind(run_id)
-    .bind(state)
     .bind(Json(properties))
     .bind(Json(operations))
     .bind(ended_at)
@@ -146,15 +153,12 @@ pub async fn set_state(
     run_id: &str,
     state: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "update deployments set state = ?5
-         where subscription_id = ?1 and resource_group_key = ?2 and name_key = ?3 and run_id = ?4",
+    let sql = "update deployments set state = ?5
+               where subscription_id = ?1 and resource_group_key = ?2 and name_key = ?3 and run_id = ?4";
+    super::bind_key(
+        sqlx::query(sql),
+        &[k.subscription, k.group, k.name, run_id, state],
     )
-    .bind(k.subscription)
-    .bind(k.group)
-    .bind(k.name)
-    .bind(run_id)
-    .bind(state)
     .execute(conn)
     .await?;
     Ok(())

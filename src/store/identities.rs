@@ -43,23 +43,16 @@ pub async fn put_scope(
     group_key: &str,
     name_key: &str,
 ) -> Result<Option<PutScope<IdentityRow>>, sqlx::Error> {
-    let row: Option<SqliteRow> = sqlx::query(
-        "select s.tenant_id as subscription_tenant, g.name as resource_group, i.subscription_id, i.name, i.location, i.tags,
+    let sql = "select s.tenant_id as subscription_tenant, g.name as resource_group, i.subscription_id, i.name, i.location, i.tags,
                 i.tenant_id, i.principal_id, i.client_id, i.isolation_scope, i.created_at, i.created_by, i.created_by_type,
                 i.modified_at, i.modified_by, i.modified_by_type
          from subscriptions s
          left join resource_groups g on g.subscription_id = s.id and g.name_key = ?2
          left join user_assigned_identities i
                 on i.subscription_id = g.subscription_id and i.resource_group_key = g.name_key and i.name_key = ?3
-         where s.id = ?1",
-    )
-    .bind(subscription)
-    .bind(group_key)
-    .bind(name_key)
-    .fetch_optional(conn)
-    .await?;
-    row.map(|row| PutScope::from_row(&row, "resource_group", "principal_id"))
-        .transpose()
+         where s.id = ?1";
+    let parts = [subscription, group_key, name_key];
+    PutScope::read(conn, sql, &parts, ("resource_group", "principal_id")).await
 }
 
 pub async fn get(
@@ -68,14 +61,12 @@ pub async fn get(
     group_key: &str,
     name_key: &str,
 ) -> Result<Option<IdentityRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
+    let sql = format!(
         "{SELECT} where i.subscription_id = ?1 and i.resource_group_key = ?2 and i.name_key = ?3"
-    ))
-    .bind(subscription)
-    .bind(group_key)
-    .bind(name_key)
-    .fetch_optional(conn)
-    .await
+    );
+    super::bind_key_as(sqlx::query_as(&sql), &[subscription, group_key, name_key])
+        .fetch_optional(conn)
+        .await
 }
 
 /// One page of a group's identities in key order, after `after` (a name key).

@@ -1,5 +1,6 @@
 //! Instances: VMs and container groups looked up by their instance id, with the facts a token
 //! decision needs (the subscription's tenant now, where each principal lives).
+use super::compute::ResourceKey;
 use crate::domain::identity::UserAssignedRef;
 use crate::domain::SubscriptionId;
 use sqlx::types::Json;
@@ -53,17 +54,14 @@ pub async fn get(
 /// The instance of a resource, by subscription, group key, type and name key.
 pub async fn get_by_resource(
     conn: &mut SqliteConnection,
-    (subscription, group_key, resource_type, name_key): (&str, &str, &str, &str),
+    key: &ResourceKey,
 ) -> Result<Option<InstanceRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
+    let sql = format!(
         "{SELECT} where c.subscription_id = ?1 and c.resource_group_key = ?2 and c.resource_type = ?3 and c.name_key = ?4"
-    ))
-    .bind(subscription)
-    .bind(group_key)
-    .bind(resource_type)
-    .bind(name_key)
-    .fetch_optional(conn)
-    .await
+    );
+    super::bind_key_as(sqlx::query_as(&sql), &key.parts())
+        .fetch_optional(conn)
+        .await
 }
 
 /// Every instance whose name is `name_key`, in any group of any subscription (for `mi-sim env NAME`).

@@ -24,9 +24,39 @@ pub mod tenants;
 pub mod writer;
 
 use sqlx::pool::PoolConnection;
-use sqlx::sqlite::SqliteRow;
+use sqlx::query::{Query, QueryAs};
+use sqlx::sqlite::{SqliteArguments, SqliteRow};
 use sqlx::{FromRow, Row, Sqlite, SqliteConnection, SqlitePool};
-pub use writer::WriteFuture;
+pub use writer::{ThenOp, WriteFuture, WriteOp};
+
+/// Binds `parts` to ?1, ?2, ... in order: most statements here find a row by a key made of
+/// text (subscription, group key, type, name key).
+fn bind_key<'q>(
+    q: Query<'q, Sqlite, SqliteArguments<'q>>,
+    parts: &[&'q str],
+) -> Query<'q, Sqlite, SqliteArguments<'q>> {
+    parts.iter().fold(q, |q, p| q.bind(*p))
+}
+
+/// `bind_key` for a statement that reads rows of `O`.
+fn bind_key_as<'q, O>(
+    q: QueryAs<'q, Sqlite, O, SqliteArguments<'q>>,
+    parts: &[&'q str],
+) -> QueryAs<'q, Sqlite, O, SqliteArguments<'q>> {
+    parts.iter().fold(q, |q, p| q.bind(*p))
+}
+
+/// The rows of `sql`, whose one parameter (?1) is how many at most.
+async fn fetch_limited<R>(
+    conn: &mut SqliteConnection,
+    sql: &str,
+    limit: i64,
+) -> Result<Vec<R>, sqlx::Error>
+where
+    R: for<'r> FromRow<'r, SqliteRow> + Send + Unpin,
+{
+    sqlx::query_as(sql).bind(limit).fetch_all(conn).await
+}
 
 /// Everything a PUT needs to decide, read in one statement: the tenant the subscription
 /// trusts, the group's display name, and the resource if it exists.
@@ -38,6 +68,20 @@ pub struct PutScope<T> {
 }
 
 impl<T: for<'r> FromRow<'r, SqliteRow>> PutScope<T> {
+    /// Reads it with `sql`, whose parameters are `parts` (see `from_row` for the columns).
+    async fn read(
+        conn: &mut SqliteConnection,
+        sql: &str,
+        parts: &[&str],
+        (group, probe): (&str, &str),
+    ) -> Result<Option<Self>, sqlx::Error> {
+        let row = bind_key(sqlx::query(sql), parts)
+            .fetch_optional(conn)
+            .await?;
+        row.map(|row| Self::from_row(&row, group, probe))
+            .transpose()
+    }
+
     /// From a subscription's row left-joined to its group (`group`: the column of its name)
     /// and to the resource (`probe`: a column the resource always has).
     fn from_row(row: &SqliteRow, group: &str, probe: &str) -> Result<Self, sqlx::Error> {
@@ -65,11 +109,8 @@ impl Store {
     /// Runs a write operation as one transaction on the writer (see `writer`): all of it is
     /// committed before the answer comes, or none of it. Written as
     /// `store.write(move |tx| Box::pin(async move { ... }))`.
-    pub async fn write<T, E, F>(&self, op: F) -> Result<T, E>
+    pub async fn write<T, E>(&self, op: impl WriteOp<Result<T, E>>) -> Result<T, E>
     where
-        F: for<'c> FnOnce(&'c mut SqliteConnection) -> WriteFuture<'c, Result<T, E>>
-            + Send
-            + 'static,
         T: Send + 'static,
         E: From<sqlx::Error> + Send + 'static,
     {
@@ -78,14 +119,12 @@ impl Store {
 
     /// A write that begins with `statement`, sent with the writer's transaction control in one
     /// round trip (`writer::Writer::write_with`).
-    pub async fn write_with<T, E, F>(&self, statement: writer::Statement, then: F) -> Result<T, E>
+    pub async fn write_with<T, E>(
+        &self,
+        statement: writer::Statement,
+        then: impl ThenOp<Result<T, E>>,
+    ) -> Result<T, E>
     where
-        F: for<'c> FnOnce(
-                &'c mut SqliteConnection,
-                Result<Vec<sqlx::sqlite::SqliteRow>, sqlx::Error>,
-            ) -> WriteFuture<'c, Result<T, E>>
-            + Send
-            + 'static,
         T: Send + 'static,
         E: From<sqlx::Error> + Send + 'static,
     {
@@ -99,15 +138,10 @@ impl Store {
     }
 
     /// Runs `op` on the writer's connection outside any transaction (`Writer::exclusive`).
-    pub async fn exclusive<T, F>(&self, op: F) -> Result<T, sqlx::Error>
-    where
-        F: for<'c> FnOnce(
-                &'c mut SqliteConnection,
-            ) -> writer::WriteFuture<'c, Result<T, sqlx::Error>>
-            + Send
-            + 'static,
-        T: Send + 'static,
-    {
+    pub async fn exclusive<T: Send + 'static>(
+        &self,
+        op: impl WriteOp<Result<T, sqlx::Error>>,
+    ) -> Result<T, sqlx::Error> {
         self.writer.exclusive(op).await
     }
 

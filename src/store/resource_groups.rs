@@ -54,12 +54,10 @@ pub async fn list_all(
     conn: &mut SqliteConnection,
     limit: i64,
 ) -> Result<Vec<GroupRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
+    let sql = format!(
         "select {COLUMNS} from resource_groups order by subscription_id, name_key limit ?1"
-    ))
-    .bind(limit)
-    .fetch_all(conn)
-    .await
+    );
+    super::fetch_limited(conn, &sql, limit).await
 }
 
 pub async fn insert(

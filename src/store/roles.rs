@@ -140,12 +140,8 @@ pub async fn list_all(
     conn: &mut SqliteConnection,
     limit: i64,
 ) -> Result<Vec<AssignmentRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "select {COLUMNS} from role_assignments order by scope_key, name limit ?1"
-    ))
-    .bind(limit)
-    .fetch_all(conn)
-    .await
+    let sql = format!("select {COLUMNS} from role_assignments order by scope_key, name limit ?1");
+    super::fetch_limited(conn, &sql, limit).await
 }
 
 /// Deletes the assignments at or below a scope of a subscription (a deleted group or

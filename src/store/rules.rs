@@ -8,16 +8,21 @@ pub async fn list(conn: &mut SqliteConnection) -> Result<Vec<(String, bool)>, sq
         .await
 }
 
-pub async fn set(conn: &mut SqliteConnection, id: &str, enabled: bool) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "insert into rule_switches (id, enabled) values (?1, ?2)
-         on conflict (id) do update set enabled = excluded.enabled",
-    )
-    .bind(id)
-    .bind(enabled)
-    .execute(conn)
-    .await?;
+/// Runs `sql`, an upsert of the value ?2 under the key ?1.
+async fn upsert(
+    conn: &mut SqliteConnection,
+    sql: &str,
+    key: &str,
+    value: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(sql).bind(key).bind(value).execute(conn).await?;
     Ok(())
+}
+
+pub async fn set(conn: &mut SqliteConnection, id: &str, enabled: bool) -> Result<(), sqlx::Error> {
+    let sql = "insert into rule_switches (id, enabled) values (?1, ?2)
+               on conflict (id) do update set enabled = excluded.enabled";
+    upsert(conn, sql, id, enabled.into()).await
 }
 
 /// A simulator setting the user changed (`simulator_settings`), if any.
@@ -33,13 +38,7 @@ pub async fn set_setting(
     name: &str,
     value: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "insert into simulator_settings (name, value) values (?1, ?2)
-         on conflict (name) do update set value = excluded.value",
-    )
-    .bind(name)
-    .bind(value)
-    .execute(conn)
-    .await?;
-    Ok(())
+    let sql = "insert into simulator_settings (name, value) values (?1, ?2)
+               on conflict (name) do update set value = excluded.value";
+    upsert(conn, sql, name, value).await
 }

@@ -34,6 +34,37 @@ const QUEUE: usize = 4096;
 /// The future a write operation returns, borrowing the writer's connection.
 pub type WriteFuture<'c, T> = Pin<Box<dyn Future<Output = T> + Send + 'c>>;
 
+/// A write operation: `move |tx| Box::pin(async move { ... })`, run on the writer's
+/// connection. Named once so the methods that take one (here and on `Store`) say so briefly.
+pub trait WriteOp<T>:
+    for<'c> FnOnce(&'c mut SqliteConnection) -> WriteFuture<'c, T> + Send + 'static
+{
+}
+impl<T, F> WriteOp<T> for F where
+    F: for<'c> FnOnce(&'c mut SqliteConnection) -> WriteFuture<'c, T> + Send + 'static
+{
+}
+
+/// The rest of an operation that began with a [`Statement`], given the statement's rows.
+pub trait ThenOp<T>:
+    for<'c> FnOnce(
+        &'c mut SqliteConnection,
+        Result<Vec<SqliteRow>, sqlx::Error>,
+    ) -> WriteFuture<'c, T>
+    + Send
+    + 'static
+{
+}
+impl<T, F> ThenOp<T> for F where
+    F: for<'c> FnOnce(
+            &'c mut SqliteConnection,
+            Result<Vec<SqliteRow>, sqlx::Error>,
+        ) -> WriteFuture<'c, T>
+        + Send
+        + 'static
+{
+}
+
 /// Hands an operation's result to its caller once the commit's fate is known.
 type Deliver = Box<dyn FnOnce(Result<(), &sqlx::Error>) + Send>;
 
@@ -118,13 +149,10 @@ impl Writer {
 
     /// Runs `op` on the writer's connection after the writes queued before it, outside any
     /// transaction: `op` manages its own. Nothing else writes meanwhile.
-    pub async fn exclusive<T, F>(&self, op: F) -> Result<T, sqlx::Error>
-    where
-        F: for<'c> FnOnce(&'c mut SqliteConnection) -> WriteFuture<'c, Result<T, sqlx::Error>>
-            + Send
-            + 'static,
-        T: Send + 'static,
-    {
+    pub async fn exclusive<T: Send + 'static>(
+        &self,
+        op: impl WriteOp<Result<T, sqlx::Error>>,
+    ) -> Result<T, sqlx::Error> {
         let (answer, answered) = oneshot::channel();
         let job: ExclusiveJob = Box::new(move |conn| {
             Box::pin(async move {
@@ -143,11 +171,8 @@ impl Writer {
     /// Runs `op` as one transaction and answers once it is committed. An `Err` from `op` rolls
     /// back everything it wrote. Whether or not the caller waits for the answer, `op` runs to
     /// its end.
-    pub async fn write<T, E, F>(&self, op: F) -> Result<T, E>
+    pub async fn write<T, E>(&self, op: impl WriteOp<Result<T, E>>) -> Result<T, E>
     where
-        F: for<'c> FnOnce(&'c mut SqliteConnection) -> WriteFuture<'c, Result<T, E>>
-            + Send
-            + 'static,
         T: Send + 'static,
         E: From<sqlx::Error> + Send + 'static,
     {
@@ -163,14 +188,12 @@ impl Writer {
     /// its error) on the same connection, inside the same savepoint. Given an error, `then`
     /// fails too: the statements before the failing one stay written until the savepoint is
     /// rolled back.
-    pub async fn write_with<T, E, F>(&self, statement: Statement, then: F) -> Result<T, E>
+    pub async fn write_with<T, E>(
+        &self,
+        statement: Statement,
+        then: impl ThenOp<Result<T, E>>,
+    ) -> Result<T, E>
     where
-        F: for<'c> FnOnce(
-                &'c mut SqliteConnection,
-                Result<Vec<SqliteRow>, sqlx::Error>,
-            ) -> WriteFuture<'c, Result<T, E>>
-            + Send
-            + 'static,
         T: Send + 'static,
         E: From<sqlx::Error> + Send + 'static,
     {

@@ -398,7 +398,7 @@ async fn r17_deleting_a_container_group_deletes_its_system_principal() {
 async fn container_group_secrets_never_come_back_in_any_answer_or_the_log() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("mi-sim.log");
-    let mut served = serve(&dir.path().join("mi-sim.db"), Some(&log));
+    let served = serve(&dir.path().join("mi-sim.db"), Some(&log));
     let client = reqwest::Client::new();
     let sub = "/subscriptions/22222222-2222-4222-8222-222222222222";
     let group = format!("{}{sub}/resourceGroups/rg1", served.address);
@@ -462,8 +462,7 @@ async fn container_group_secrets_never_come_back_in_any_answer_or_the_log() {
         volumes[0]["azureFile"]["shareName"], "share",
         "the rest of the volume stays"
     );
-    served.child.kill().unwrap();
-    served.child.wait().unwrap();
+    assert!(served.terminate().success());
     let logged = std::fs::read_to_string(&log).unwrap();
     assert!(logged.contains("containerGroups"), "the log is captured");
     for secret in secrets {

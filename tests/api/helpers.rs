@@ -374,6 +374,22 @@ pub async fn read(resp: reqwest::Response) -> Resp {
 pub struct Served {
     pub child: std::process::Child,
     pub address: String,
+    copier: std::thread::JoinHandle<()>,
+}
+
+impl Served {
+    /// Stops it as `docker stop` does (SIGTERM), waits for it to exit and for the last of its
+    /// log to reach the file.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        let term = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(term.success());
+        let status = self.child.wait().unwrap();
+        self.copier.join().unwrap();
+        status
+    }
 }
 
 /// Starts the binary on `db`; its log (stdout and stderr, `RUST_LOG=debug`) goes to `log` when
@@ -408,7 +424,7 @@ pub fn serve(db: &std::path::Path, log: Option<&std::path::Path>) -> Served {
             .open(p)
             .expect("log file")
     });
-    std::thread::spawn(move || {
+    let copier = std::thread::spawn(move || {
         use std::io::Write;
         let mut copy = copy;
         for line in lines.map_while(Result::ok) {
@@ -417,7 +433,11 @@ pub fn serve(db: &std::path::Path, log: Option<&std::path::Path>) -> Served {
             }
         }
     });
-    Served { child, address }
+    Served {
+        child,
+        address,
+        copier,
+    }
 }
 
 /// Checks that the README's text between `start` and `end` (markers included) is `section`, a

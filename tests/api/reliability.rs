@@ -589,7 +589,7 @@ async fn concurrent_identity_changes_and_a_racing_group_delete_leave_arm_and_ent
 #[cfg(unix)]
 #[tokio::test]
 async fn serve_with_an_in_memory_database_leaves_nothing_on_disk_when_it_stops() {
-    let mut served = serve(std::path::Path::new(":memory:"), None);
+    let served = serve(std::path::Path::new(":memory:"), None);
     let ca = std::env::temp_dir().join(format!("mi-sim-{}-ca.pem", served.child.id()));
     assert!(
         ca.exists(),
@@ -603,11 +603,6 @@ async fn serve_with_an_in_memory_database_leaves_nothing_on_disk_when_it_stops()
     .await
     .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    let term = std::process::Command::new("kill")
-        .args(["-TERM", &served.child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(term.success());
-    assert!(served.child.wait().unwrap().success());
+    assert!(served.terminate().success());
     assert!(!ca.exists(), "the CA file went with the process");
 }
