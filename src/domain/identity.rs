@@ -32,15 +32,14 @@ pub struct NewPrincipal {
     pub tenant_id: TenantId,
     pub display_name: String,
     pub kind: PrincipalKind,
-    pub resource_id: Option<String>,
 }
 
 /// R4: creating a user-assigned identity creates a service principal in the tenant that its
-/// subscription trusts *at that moment*; the principal is named after the identity and
-/// remembers the resource it backs. `principalId` = objectId, `clientId` = appId.
+/// subscription trusts *at that moment*; the principal is named after the identity.
+/// `principalId` = objectId, `clientId` = appId. Which resource it backs is not stored: the
+/// resource names its principal, so a move has nothing to rename.
 pub fn user_assigned_principal(
     subscription_tenant: TenantId,
-    resource_id: &str,
     name: &IdentityName,
     principal_id: Uuid,
     client_id: Uuid,
@@ -51,7 +50,6 @@ pub fn user_assigned_principal(
         tenant_id: subscription_tenant,
         display_name: name.to_string(),
         kind: PrincipalKind::UserAssigned,
-        resource_id: Some(resource_id.to_string()),
     }
 }
 
@@ -298,7 +296,6 @@ pub fn plan_identity(
 /// now, named after the resource, as Entra names it.
 pub fn system_assigned_principal(
     subscription_tenant: TenantId,
-    resource_id: &str,
     name: &str,
     principal_id: Uuid,
     app_id: Uuid,
@@ -309,7 +306,6 @@ pub fn system_assigned_principal(
         tenant_id: subscription_tenant,
         display_name: name.to_string(),
         kind: PrincipalKind::SystemAssigned,
-        resource_id: Some(resource_id.to_string()),
     }
 }
 
@@ -511,7 +507,7 @@ mod tests {
         let tenant = TenantId::parse("33333333-3333-4333-8333-333333333333").unwrap();
         let name = IdentityName::parse("web-id").unwrap();
         let (p, c) = (Uuid::new_v4(), Uuid::new_v4());
-        let sp = user_assigned_principal(tenant, "/x", &name, p, c);
+        let sp = user_assigned_principal(tenant, &name, p, c);
         assert_eq!(sp.tenant_id, tenant);
         assert_eq!((sp.object_id, sp.app_id), (p, c));
         assert_eq!(sp.kind, PrincipalKind::UserAssigned);

@@ -37,7 +37,6 @@ pub(crate) async fn insert(
         tenant_id: app.tenant_id,
         display_name: app.display_name.clone(),
         kind: PrincipalKind::Application,
-        resource_id: None,
     };
     store::principals::insert(conn, &principal, now).await?;
     store::applications::insert(conn, app, now).await

@@ -222,7 +222,7 @@ async fn write_in(
             &mut row,
             change,
             assigned,
-            (&scope.subscription_tenant, &resource_id),
+            &scope.subscription_tenant,
         )
         .await?;
     }
@@ -422,7 +422,7 @@ async fn apply_identity(
     row: &mut ComputeRow,
     change: IdentityChange,
     assigned: Vec<UserAssignedRef>,
-    (subscription_tenant, resource_id): (&str, &str),
+    subscription_tenant: &str,
 ) -> Result<(), OpError> {
     if let Some(old) = change.delete_system {
         store::principals::delete(conn, &old.hyphenated().to_string()).await?;
@@ -432,13 +432,8 @@ async fn apply_identity(
     if change.create_system {
         let tenant = TenantId::parse(subscription_tenant)
             .map_err(|e| OpError::Inconsistent(format!("the subscription's tenant: {e}")))?;
-        let principal = system_assigned_principal(
-            tenant,
-            resource_id,
-            &row.name,
-            state.idgen.uuid(),
-            state.idgen.uuid(),
-        );
+        let principal =
+            system_assigned_principal(tenant, &row.name, state.idgen.uuid(), state.idgen.uuid());
         store::principals::insert(conn, &principal, &state.clock.now_text()).await?;
         system = Some((principal.object_id, tenant));
         client = Some(principal.app_id.hyphenated().to_string());

@@ -1,7 +1,7 @@
 //! User-assigned identities (R4, R5).
 use super::resource_groups::{require_group, require_subscription};
 use super::{Caller, OpError, Written};
-use crate::domain::identity::{user_assigned_identity_id, user_assigned_principal, NewPrincipal};
+use crate::domain::identity::{user_assigned_principal, NewPrincipal};
 use crate::domain::{IdentityName, ResourceGroupName, SubscriptionId, Tags, TenantId};
 use crate::state::AppState;
 use crate::store::{self, identities::IdentityRow, writer::Statement};
@@ -100,10 +100,7 @@ fn fast_create(
         r.group.to_string(),
         uuid::Uuid::nil().to_string(),
     )?;
-    const GROUP: &str = "\u{0}";
-    let id = user_assigned_identity_id(r.subscription, GROUP, r.name.as_str());
-    let parts = id.split_once(GROUP).unwrap_or((&id, ""));
-    let statement = store::identities::create_if_new(&row, &principal, parts)?;
+    let statement = store::identities::create_if_new(&row, &principal)?;
     Ok((row, statement))
 }
 
@@ -119,9 +116,8 @@ fn new_identity(
     let now = state.clock.now_text();
     let tenant = TenantId::parse(&subscription_tenant)
         .map_err(|e| OpError::Inconsistent(format!("the subscription's tenant: {e}")))?;
-    let id = user_assigned_identity_id(r.subscription, &group, r.name.as_str());
     let principal =
-        user_assigned_principal(tenant, &id, &r.name, state.idgen.uuid(), state.idgen.uuid());
+        user_assigned_principal(tenant, &r.name, state.idgen.uuid(), state.idgen.uuid());
     let row = IdentityRow {
         subscription_id: r.subscription,
         resource_group: group,

@@ -148,10 +148,59 @@ async fn move_in(
             None => by_kind.push((k, vec![name])),
         }
     }
-    for (k, names) in &by_kind {
+    let (from, to) = ((s.as_str(), g.as_str()), (ts.as_str(), tg.as_str()));
+    let names = (source_sub.name.as_str(), target_group.name.as_str());
+    let mut ending = store::operations::Ending::default();
+    let mut locked = Vec::new();
+    if mode == MoveMode::Move {
+        // Optimistic: the move goes first, and its counts and the target's unique keys say
+        // whether every resource was in the source and free at the target. Only when one was
+        // not are the checks run, on the state as it was (the attempt is rolled back), for
+        // the error they give. The common case so reads nothing twice.
+        let moves: Vec<_> = by_kind
+            .iter()
+            .map(|(k, n)| (&KINDS[*k], n.as_slice()))
+            .collect();
+        if !store::moves::apply_all(&mut *tx, &moves, from, to).await? {
+            check(&mut *tx, ctx, plan, &by_kind, (from, to), names).await?;
+            return Err(OpError::Inconsistent(
+                "the move did not take every resource, yet each is in its group".into(),
+            ));
+        }
+        if ctx.until > ctx.now {
+            for (ls, lg) in [(&s, &g), (&ts, &tg)] {
+                store::moves::lock_group(&mut *tx, (ls, lg), ctx.op, ctx.until).await?;
+                locked.push((ls.clone(), lg.clone()));
+            }
+            ending.done_at = Some(ctx.until.to_string());
+        }
+    } else {
+        check(&mut *tx, ctx, plan, &by_kind, (from, to), names).await?;
+    }
+    store::operations::insert(&mut *tx, ctx.op, &s, mode.kind(), ctx.now, ending).await?;
+    tracing::info!(
+        resources = plan.resources.len(),
+        target = %target_prefix,
+        "move {}",
+        if mode == MoveMode::Move { "done" } else { "valid" }
+    );
+    Ok(locked)
+}
+
+/// Refuses a move whose resources are not all in the source group, or one of which the
+/// target group already holds: 404 `ResourceNotFound` or 409 `ResourceExists`, naming it.
+async fn check(
+    tx: &mut SqliteConnection,
+    ctx: &MoveContext<'_>,
+    plan: &MovePlan,
+    by_kind: &[(usize, Vec<String>)],
+    (from, to): (store::moves::GroupKey<'_>, store::moves::GroupKey<'_>),
+    (source_name, target_name): (&str, &str),
+) -> Result<(), OpError> {
+    for (k, names) in by_kind {
         let kind = &KINDS[*k];
         let present: std::collections::HashSet<String> =
-            store::moves::present(&mut *tx, kind, (&s, &g), names)
+            store::moves::present(&mut *tx, kind, from, names)
                 .await?
                 .into_iter()
                 .collect();
@@ -165,42 +214,20 @@ async fn move_in(
                 })
                 .cloned()
                 .unwrap_or_else(|| ResourceId::group_scope(ctx.sub, ctx.group.as_str()));
-            return Err(not_found(&id, &source_sub.name));
+            return Err(not_found(&id, source_name));
         }
-        let taken = store::moves::present(&mut *tx, kind, (&ts, &tg), names).await?;
+        let taken = store::moves::present(&mut *tx, kind, to, names).await?;
         if let Some(name) = taken.first() {
             let id = ResourceId::resource(
                 plan.target_subscription,
-                &target_group.name,
+                target_name,
                 kind.resource_type,
                 name,
             );
             return Err(OpError::MoveTargetTaken(id.to_string()));
         }
     }
-    let mut ending = store::operations::Ending::default();
-    let mut locked = Vec::new();
-    if mode == MoveMode::Move {
-        for (k, names) in &by_kind {
-            let prefix = target_prefix.to_string();
-            store::moves::apply(&mut *tx, &KINDS[*k], (&s, &g), (&ts, &tg), &prefix, names).await?;
-        }
-        if ctx.until > ctx.now {
-            for (ls, lg) in [(&s, &g), (&ts, &tg)] {
-                store::moves::lock_group(&mut *tx, (ls, lg), ctx.op, ctx.until).await?;
-                locked.push((ls.clone(), lg.clone()));
-            }
-            ending.done_at = Some(ctx.until.to_string());
-        }
-    }
-    store::operations::insert(&mut *tx, ctx.op, &s, mode.kind(), ctx.now, ending).await?;
-    tracing::info!(
-        resources = plan.resources.len(),
-        target = %target_prefix,
-        "move {}",
-        if mode == MoveMode::Move { "done" } else { "valid" }
-    );
-    Ok(locked)
+    Ok(())
 }
 
 fn not_found(id: &ResourceId, group: &str) -> OpError {

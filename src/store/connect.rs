@@ -21,13 +21,19 @@ pub async fn connect(database: &Database) -> Result<Store, sqlx::Error> {
                 .filename(path)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal);
-            // One connection, owned by the writer task (`store::writer`).
-            let write = pool(1).connect_with(options.clone()).await?;
+            // One connection, owned by the writer task (`store::writer`). It leaves the
+            // checkpoints to a thread of their own (`store::checkpoints`).
+            let write = pool(1)
+                .connect_with(options.clone().pragma("wal_autocheckpoint", "0"))
+                .await?;
             sqlx::migrate!().run(&write).await?;
-            let read = pool(4).connect_with(options.read_only(true)).await?;
+            let read = pool(4)
+                .connect_with(options.clone().read_only(true))
+                .await?;
             Store {
                 writer: Writer::start(write, Connection::Own).map_err(sqlx::Error::Io)?,
                 read,
+                _checkpoints: Some(super::checkpoints::start(options).map_err(sqlx::Error::Io)?),
             }
         }
         Database::Memory => {
@@ -41,6 +47,7 @@ pub async fn connect(database: &Database) -> Result<Store, sqlx::Error> {
             Store {
                 writer: Writer::start(pool.clone(), Connection::Shared).map_err(sqlx::Error::Io)?,
                 read: pool,
+                _checkpoints: None,
             }
         }
     };

@@ -1,5 +1,6 @@
-//! VM extensions (`vm_extensions`), keyed under their VM; they move and go with it through
-//! the foreign key.
+//! VM extensions (`vm_extensions`), keyed by their VM's instance id, which a move keeps: they
+//! go where the VM goes without being written, and its delete takes them (foreign key). They
+//! are found through the VM, by (subscription, group key, VM name key).
 use crate::domain::SubscriptionId;
 use serde_json::{Map, Value};
 use sqlx::types::Json;
@@ -24,23 +25,26 @@ pub struct ExtensionRow {
     pub modified_at: String,
 }
 
-const COLUMNS: &str = "name, location, tags, properties, provisioning_state, failure, failed_boot, created_at, modified_at";
+const COLUMNS: &str = "e.name, e.location, e.tags, e.properties, e.provisioning_state, e.failure, e.failed_boot, e.created_at, e.modified_at";
+
+/// Picks the extensions of the VM at ?1 (subscription), ?2 (group key), ?3 (name key).
+const OF_VM: &str = "from vm_extensions e
+         join compute_resources c on c.instance_id = e.vm_instance_id
+         where c.subscription_id = ?1 and c.resource_group_key = ?2
+           and c.resource_type = 'Microsoft.Compute/virtualMachines' and c.name_key = ?3";
 
 pub async fn get(
     conn: &mut SqliteConnection,
     (s, g, vm): VmKey<'_>,
     name_key: &str,
 ) -> Result<Option<ExtensionRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "select {COLUMNS} from vm_extensions
-         where subscription_id = ?1 and resource_group_key = ?2 and vm_name_key = ?3 and name_key = ?4"
-    ))
-    .bind(s)
-    .bind(g)
-    .bind(vm)
-    .bind(name_key)
-    .fetch_optional(conn)
-    .await
+    sqlx::query_as(&format!("select {COLUMNS} {OF_VM} and e.name_key = ?4"))
+        .bind(s)
+        .bind(g)
+        .bind(vm)
+        .bind(name_key)
+        .fetch_optional(conn)
+        .await
 }
 
 /// A VM's extensions, by name key.
@@ -48,15 +52,12 @@ pub async fn list(
     conn: &mut SqliteConnection,
     (s, g, vm): VmKey<'_>,
 ) -> Result<Vec<ExtensionRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "select {COLUMNS} from vm_extensions
-         where subscription_id = ?1 and resource_group_key = ?2 and vm_name_key = ?3 order by name_key"
-    ))
-    .bind(s)
-    .bind(g)
-    .bind(vm)
-    .fetch_all(conn)
-    .await
+    sqlx::query_as(&format!("select {COLUMNS} {OF_VM} order by e.name_key"))
+        .bind(s)
+        .bind(g)
+        .bind(vm)
+        .fetch_all(conn)
+        .await
 }
 
 pub async fn upsert(
@@ -65,10 +66,13 @@ pub async fn upsert(
     e: &ExtensionRow,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "insert into vm_extensions (subscription_id, resource_group_key, vm_name_key, name, name_key, location,
+        "insert into vm_extensions (vm_instance_id, name, name_key, location,
              tags, properties, provisioning_state, failure, failed_boot, created_at, modified_at)
-         values (?1, ?2, ?3, ?4, lower(?4), ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-         on conflict (subscription_id, resource_group_key, resource_type, vm_name_key, name_key) do update set
+         select c.instance_id, ?4, lower(?4), ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12
+         from compute_resources c
+         where c.subscription_id = ?1 and c.resource_group_key = ?2
+           and c.resource_type = 'Microsoft.Compute/virtualMachines' and c.name_key = ?3
+         on conflict (vm_instance_id, name_key) do update set
              tags = excluded.tags, properties = excluded.properties,
              provisioning_state = excluded.provisioning_state, failure = excluded.failure,
              failed_boot = excluded.failed_boot, modified_at = excluded.modified_at",
@@ -98,7 +102,9 @@ pub async fn delete(
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "delete from vm_extensions
-         where subscription_id = ?1 and resource_group_key = ?2 and vm_name_key = ?3 and name_key = ?4",
+         where name_key = ?4 and vm_instance_id = (select instance_id from compute_resources
+             where subscription_id = ?1 and resource_group_key = ?2
+               and resource_type = 'Microsoft.Compute/virtualMachines' and name_key = ?3)",
     )
     .bind(s)
     .bind(g)
@@ -114,13 +120,12 @@ pub async fn has_managed_identity_extension(
     conn: &mut SqliteConnection,
     (s, g, vm): VmKey<'_>,
 ) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar(
-        "select exists (select 1 from vm_extensions
-         where subscription_id = ?1 and resource_group_key = ?2 and vm_name_key = ?3
-           and provisioning_state = 'Succeeded'
-           and lower(properties ->> 'publisher') = 'microsoft.managedidentity'
-           and lower(properties ->> 'type') in ('managedidentityextensionforwindows', 'managedidentityextensionforlinux'))",
-    )
+    sqlx::query_scalar(&format!(
+        "select exists (select 1 {OF_VM}
+           and e.provisioning_state = 'Succeeded'
+           and lower(e.properties ->> 'publisher') = 'microsoft.managedidentity'
+           and lower(e.properties ->> 'type') in ('managedidentityextensionforwindows', 'managedidentityextensionforlinux'))",
+    ))
     .bind(s)
     .bind(g)
     .bind(vm)
@@ -143,9 +148,10 @@ pub async fn list_in_group(
     limit: i64,
 ) -> Result<Vec<GroupExtensionRow>, sqlx::Error> {
     sqlx::query_as(&format!(
-        "select vm_name_key, {COLUMNS} from vm_extensions
-         where subscription_id = ?1 and resource_group_key = ?2
-         order by vm_name_key, name_key limit ?3"
+        "select c.name_key as vm_name_key, {COLUMNS} from vm_extensions e
+         join compute_resources c on c.instance_id = e.vm_instance_id
+         where c.subscription_id = ?1 and c.resource_group_key = ?2
+         order by c.name_key, e.name_key limit ?3"
     ))
     .bind(s)
     .bind(g)

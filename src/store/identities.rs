@@ -107,8 +107,8 @@ pub async fn list_by_subscription_page(
     .await
 }
 
-const INSERT_BOTH: &str = "insert into service_principals (object_id, app_id, tenant_id, display_name, kind, resource_id, created_at)
-     select ?7, ?8, ?18, ?19, ?20, ?21, ?10
+const INSERT_BOTH: &str = "insert into service_principals (object_id, app_id, tenant_id, display_name, kind, created_at)
+     select ?7, ?8, ?18, ?19, ?20, ?10
      where exists (select 1 from subscriptions where id = ?1 and tenant_id = ?18);
      insert into user_assigned_identities (subscription_id, resource_group_key, name, name_key, location, tags,
          tenant_id, principal_id, client_id, isolation_scope, created_at, created_by, created_by_type,
@@ -143,7 +143,6 @@ fn bind_both<'q>(
         .bind(p.tenant_id.to_string()) // 18
         .bind(&p.display_name) // 19
         .bind(p.kind.as_str()) // 20
-        .bind(&p.resource_id) // 21
 }
 
 /// Inserts an identity and its service principal, inside the caller's transaction, provided
@@ -167,14 +166,9 @@ pub async fn insert_with_principal(
 /// did; when nothing was written the caller takes the general path, which decides and answers
 /// (update, missing group, ...).
 ///
-/// Of the row and principal it takes the values the caller decided; the tenant columns and the
-/// principal's resource id it computes: the id is `id_prefix || group display name ||
-/// id_suffix`, the two parts cut by the caller from `domain::identity::user_assigned_identity_id`.
-pub fn create_if_new(
-    i: &IdentityRow,
-    p: &NewPrincipal,
-    (id_prefix, id_suffix): (&str, &str),
-) -> Result<Statement, sqlx::Error> {
+/// Of the row and principal it takes the values the caller decided but the tenant columns,
+/// which it reads.
+pub fn create_if_new(i: &IdentityRow, p: &NewPrincipal) -> Result<Statement, sqlx::Error> {
     const SQL: &str = "insert into user_assigned_identities (subscription_id, resource_group_key, name, name_key, location, tags,
             tenant_id, principal_id, client_id, isolation_scope, created_at, created_by, created_by_type,
             modified_at, modified_by, modified_by_type)
@@ -182,10 +176,9 @@ pub fn create_if_new(
         from subscriptions s join resource_groups g on g.subscription_id = s.id and g.name_key = ?2
         where s.id = ?1
         on conflict do nothing;
-        insert into service_principals (object_id, app_id, tenant_id, display_name, kind, resource_id, created_at)
-        select i.principal_id, i.client_id, i.tenant_id, ?15, ?16, ?17 || g.name || ?18, ?10
+        insert into service_principals (object_id, app_id, tenant_id, display_name, kind, created_at)
+        select i.principal_id, i.client_id, i.tenant_id, ?15, ?16, ?10
         from user_assigned_identities i
-        join resource_groups g on g.subscription_id = i.subscription_id and g.name_key = i.resource_group_key
         where changes() = 1 and i.subscription_id = ?1 and i.resource_group_key = ?2 and i.name_key = ?4
         returning tenant_id, (select name from resource_groups where subscription_id = ?1 and name_key = ?2) as resource_group;";
     let mut args = SqliteArguments::default();
@@ -210,8 +203,6 @@ pub fn create_if_new(
         i.modified_by_type.clone(),  // 14
         p.display_name.clone(),      // 15
         p.kind.as_str(),             // 16
-        id_prefix.to_string(),       // 17
-        id_suffix.to_string(),       // 18
     );
     Ok(Statement { sql: SQL, args })
 }

@@ -1,6 +1,7 @@
 //! All SQL lives here, one file per table family. Functions take `&mut SqliteConnection`
 //! (callers pass `&mut *tx`), so an op composes them inside its one transaction.
 pub mod applications;
+mod checkpoints;
 pub mod compute;
 pub mod connect;
 pub mod deployments;
@@ -103,6 +104,8 @@ impl<T: for<'r> FromRow<'r, SqliteRow>> PutScope<T> {
 pub struct Store {
     writer: writer::Writer,
     read: SqlitePool,
+    /// The checkpoint thread of a database file (`checkpoints`); none in memory.
+    _checkpoints: Option<checkpoints::Checkpoints>,
 }
 
 impl Store {

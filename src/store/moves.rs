@@ -1,6 +1,6 @@
 //! Moves, set-based: one statement per kind checks which of the named resources exist (or
-//! are taken at the target), one moves them, one renames their principals' resource ids.
-//! A VM's extensions follow it through their foreign key. The groups a move locks are kept in
+//! are taken at the target), one moves them. Nothing else is written: principals and a VM's
+//! extensions hang off ids a move keeps (migration 0011). The groups a move locks are kept in
 //! `group_locks`.
 use super::kinds::StoredKind;
 use sqlx::SqliteConnection;
@@ -34,18 +34,14 @@ pub async fn present(
     Ok(rows.into_iter().map(|(n,)| n).collect())
 }
 
-/// Moves the named resources of `kind` from one group to another, and points the principals
-/// that back them (system-assigned, or the identity's own) at their new ids. `target_prefix`
-/// is the target group's id as ARM writes it. Returns how many resources moved.
-pub async fn apply(
+/// Moves the named resources of `kind` from one group to another. Returns how many moved.
+async fn apply(
     conn: &mut SqliteConnection,
     kind: &StoredKind,
     from: GroupKey<'_>,
     to: GroupKey<'_>,
-    target_prefix: &str,
     names: &[String],
 ) -> Result<u64, sqlx::Error> {
-    let names = names_json(names);
     let moved = sqlx::query(&format!(
         "update {t} set subscription_id = ?3, resource_group_key = ?4
          where subscription_id = ?1 and resource_group_key = ?2 and {sel}
@@ -57,28 +53,44 @@ pub async fn apply(
     .bind(from.1)
     .bind(to.0)
     .bind(to.1)
-    .bind(&names)
-    .execute(&mut *conn)
+    .bind(names_json(names))
+    .execute(conn)
     .await?
     .rows_affected();
-    sqlx::query(&format!(
-        "update service_principals set resource_id = ?3 || '/providers/{ty}/' || t.name
-         from {t} t
-         where t.subscription_id = ?1 and t.resource_group_key = ?2 and {sel}
-           and t.name_key in (select value from json_each(?4))
-           and service_principals.object_id = t.{p}",
-        ty = kind.resource_type,
-        t = kind.table,
-        sel = kind.selector,
-        p = kind.principal
-    ))
-    .bind(to.0)
-    .bind(to.1)
-    .bind(target_prefix)
-    .bind(&names)
-    .execute(conn)
-    .await?;
     Ok(moved)
+}
+
+/// Moves every named resource, kind by kind, or nothing: true when each was in the source
+/// and its name free at the target. Otherwise what it moved is rolled back (to a savepoint of
+/// its own, inside the caller's transaction) and it answers false.
+pub async fn apply_all(
+    conn: &mut SqliteConnection,
+    moves: &[(&StoredKind, &[String])],
+    from: GroupKey<'_>,
+    to: GroupKey<'_>,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query("savepoint move_attempt")
+        .execute(&mut *conn)
+        .await?;
+    let mut all = true;
+    for (kind, names) in moves {
+        match apply(&mut *conn, kind, from, to, names).await {
+            Ok(moved) if moved == names.len() as u64 => {}
+            Ok(_) => all = false,
+            Err(e) if super::is_unique_violation(&e) => all = false,
+            Err(e) => return Err(e),
+        }
+        if !all {
+            break;
+        }
+    }
+    let end = if all {
+        "release move_attempt"
+    } else {
+        "rollback to move_attempt; release move_attempt"
+    };
+    sqlx::query(end).execute(conn).await?;
+    Ok(all)
 }
 
 /// Locks a group for writes and deletes until `until` (RFC 3339) on behalf of an operation.

@@ -135,6 +135,67 @@ async fn moved_resources_answer_at_their_new_ids_and_keep_their_principals() {
         mirid,
         vm_id(&app, "rg2", "vm1").replace("resourceGroups", "resourcegroups")
     );
+    // The tenant's principals name each resource where it is now.
+    let principals = app.principals(&app.tenant).await;
+    for (backs, id) in [
+        (
+            &identity,
+            app.identity_id("rg2", "id-a")
+                .replace("resourceGroups", "resourcegroups"),
+        ),
+        (&vm["identity"], vm_id(&app, "rg2", "vm1")),
+    ] {
+        let p = principals
+            .iter()
+            .find(|p| {
+                p["objectId"] == backs["properties"]["principalId"]
+                    || p["objectId"] == backs["principalId"]
+            })
+            .expect("the principal is listed");
+        assert_eq!(p["resourceId"], id.as_str());
+    }
+}
+
+#[tokio::test]
+async fn a_moved_vm_takes_its_extensions_and_its_delete_takes_them() {
+    let app = spawn_app().await;
+    two_groups(&app).await;
+    let ext = |rg: &str| app.vm_path(rg, "vm1", "/extensions/script");
+    let body = json!({"location": "westeurope", "properties": {
+        "publisher": "Microsoft.Azure.Extensions", "type": "CustomScript", "typeHandlerVersion": "2.1"}});
+    let put = app.call(Method::PUT, &ext("rg1"), Some(body)).await;
+    assert_eq!(put.status, StatusCode::CREATED, "{}", put.body);
+
+    let polls = app
+        .move_resources("rg1", &[vm_id(&app, "rg1", "vm1")], &app.group_id("rg2"))
+        .await;
+    assert_eq!(polls, [202, 204]);
+    let moved = app.call(Method::GET, &ext("rg2"), None).await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
+    assert_eq!(moved.body["properties"]["type"], "CustomScript");
+    assert!(
+        moved.body["id"].as_str().unwrap().contains("/rg2/"),
+        "{}",
+        moved.body
+    );
+    assert_eq!(
+        app.call(Method::GET, &ext("rg1"), None).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    let deleted = app
+        .call(Method::DELETE, &app.vm_path("rg2", "vm1", ""), None)
+        .await;
+    assert!(deleted.status.is_success(), "{}", deleted.body);
+    app.put_vm("rg2", "vm1", None).await;
+    let list = app
+        .call(Method::GET, &app.vm_path("rg2", "vm1", "/extensions"), None)
+        .await;
+    assert_eq!(
+        list.body["value"],
+        json!([]),
+        "a new VM of the same name has none"
+    );
 }
 
 #[tokio::test]

@@ -606,3 +606,29 @@ async fn serve_with_an_in_memory_database_leaves_nothing_on_disk_when_it_stops()
     assert!(served.terminate().success());
     assert!(!ca.exists(), "the CA file went with the process");
 }
+
+/// The writer's commits never copy the WAL into the database file (that waited inside a
+/// commit); a thread of its own does, while mi-sim runs.
+#[tokio::test]
+async fn the_wal_is_folded_into_the_database_off_the_writers_path_while_it_runs() {
+    let app = spawn_app().await;
+    app.put_group("rg1").await;
+    let db = app.dir.path().join("mi-sim.db");
+    let wal = app.dir.path().join("mi-sim.db-wal");
+    // Let the checkpoints catch up with the migrations, then write more than they hold.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let before = std::fs::metadata(&db).unwrap().len();
+    for i in 0..100 {
+        let r = app.put_identity("rg1", &format!("id-{i}")).await;
+        assert_eq!(r.status, StatusCode::CREATED);
+    }
+    let started = Instant::now();
+    while std::fs::metadata(&db).unwrap().len() <= before {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "after 5 s the database file is still {before} bytes; the WAL is {} bytes",
+            std::fs::metadata(&wal).map_or(0, |m| m.len())
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

@@ -2,7 +2,8 @@
 # Usage: tests/bench/moves.sh target/release/mi-sim [N]
 # Fills a group with N resources (default 10,000, mixed as seed.sh says), then times
 #   1. moving all of them to another group: ARM takes at most 800 ids per request, so
-#      ceil(N/800) moveResources requests, sent at once (the writer commits them together);
+#      ceil(N/800) moveResources requests, sent at once by one curl (--parallel), so that the
+#      figure is the server's and not the start of a dozen client processes;
 #   2. transferring the subscription, which by then holds N/2.5 user-assigned identities and
 #      every principal, to another tenant: one request.
 set -euo pipefail
@@ -39,9 +40,14 @@ for i in range(0, len(ids), 800):
 print(f"{len(ids)} resources listed")
 PY
 bodies=$(ls $dir/move-*.json | wc -l)
+requests=()
+for f in $dir/move-*.json; do
+  requests+=(--next -s -o /dev/null -w '%{http_code}\n' -H 'content-type: application/json' \
+    --data-binary "@$f" "$base/moveResources?api-version=2021-04-01")
+done
 t0=$(date +%s%N)
-ls $dir/move-*.json | xargs -P "${PARALLEL:-$bodies}" -I{} curl -s -o /dev/null -w '%{http_code}\n' -XPOST \
-  -H 'content-type: application/json' --data-binary @{} "$base/moveResources?api-version=2021-04-01" | sort | uniq -c
+curl --no-progress-meter --parallel --parallel-immediate --parallel-max "${PARALLEL:-$bodies}" \
+  "${requests[@]:1}" | sort | uniq -c
 t1=$(date +%s%N)
 echo "move $n resources in $bodies requests: $(( (t1 - t0) / 1000000 )) ms"
 moved=$(ids_of "$arm/subscriptions/$sub/resourceGroups/dest" | wc -l)
