@@ -28,6 +28,11 @@ pub fn start(options: SqliteConnectOptions) -> std::io::Result<Checkpoints> {
     std::thread::Builder::new()
         .name("mi-sim-checkpoint".into())
         .spawn(move || {
+            // Nothing to fold before the first interval; connecting then also stays out of
+            // the way of start-up (migrations, TLS keys), which wants both cores.
+            if stopped.recv_timeout(INTERVAL) != Err(RecvTimeoutError::Timeout) {
+                return;
+            }
             runtime.block_on(async move {
                 let mut conn = match options.connect().await {
                     Ok(c) => c,
