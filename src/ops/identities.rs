@@ -56,7 +56,7 @@ async fn require(conn: &mut SqliteConnection, r: &IdentityRef) -> Result<Identit
 
 /// PUT: R4 on create (a principal in the tenant the subscription trusts now); on update, the
 /// tags are replaced and the principal is untouched.
-#[tracing::instrument(skip_all, fields(identity = %r.name))]
+#[tracing::instrument(level = "debug", skip_all, fields(identity = %r.name))]
 pub async fn create_or_update(
     state: &Arc<AppState>,
     r: &IdentityRef,

@@ -141,7 +141,7 @@ async fn has_extension(state: &AppState, i: &InstanceRow) -> Result<bool, TokenF
 /// its `X-IDENTITY-HEADER`).
 /// Armed faults of the instance's endpoints fire first (a late answer, then an error); the
 /// verdict goes to the journal.
-#[tracing::instrument(skip_all, fields(instance = %i.instance_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(instance = %i.instance_id))]
 pub async fn token_for_instance(
     state: &AppState,
     i: InstanceRow,
