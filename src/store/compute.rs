@@ -1,5 +1,6 @@
-//! Virtual machines and container groups (`compute_resources`). Reads join the group for its
-//! display name.
+//! Virtual machines and container groups: where each is and its identity in
+//! `compute_resources`, the rest in `compute_bodies` by instance id (migration 0012: a move
+//! rewrites only the first). Reads join both, and the group for its display name.
 use super::PutScope;
 use crate::domain::identity::UserAssignedRef;
 use crate::domain::names::name_key;
@@ -49,9 +50,12 @@ pub struct ComputeRow {
 }
 
 const COLUMNS: &str = "c.subscription_id, g.name as resource_group, c.resource_type, c.name, c.location, c.tags,
-    c.instance_id, c.properties, c.extra, c.power_state, c.restart_count, c.events, c.identity_type,
-    c.system_principal_id, c.system_client_id, c.system_tenant_id, c.user_assigned, c.identity_header, c.created_at, c.created_by, c.created_by_type,
-    c.modified_at, c.modified_by, c.modified_by_type, c.version, c.identity_written_at, c.boots, c.last_error";
+    c.instance_id, b.properties, b.extra, b.power_state, b.restart_count, b.events, c.identity_type,
+    c.system_principal_id, c.system_client_id, c.system_tenant_id, c.user_assigned, b.identity_header, c.created_at, b.created_by, b.created_by_type,
+    c.modified_at, b.modified_by, b.modified_by_type, b.version, b.identity_written_at, b.boots, b.last_error";
+
+/// Both halves of a resource (`c`, `b`); callers join the group (`g`).
+const BOTH: &str = "compute_resources c join compute_bodies b on b.instance_id = c.instance_id";
 
 /// Where a VM or container group is, in key form: how the store finds it.
 #[derive(Debug, Clone)]
@@ -85,6 +89,7 @@ pub async fn put_scope(
          left join resource_groups g on g.subscription_id = s.id and g.name_key = ?2
          left join compute_resources c on c.subscription_id = g.subscription_id
                and c.resource_group_key = g.name_key and c.resource_type = ?3 and c.name_key = ?4
+         left join compute_bodies b on b.instance_id = c.instance_id
          where s.id = ?1"
     );
     PutScope::read(conn, &sql, &key.parts(), ("group_name", "instance_id")).await
@@ -95,7 +100,7 @@ pub async fn get(
     key: &ResourceKey,
 ) -> Result<Option<ComputeRow>, sqlx::Error> {
     let sql = format!(
-        "select {COLUMNS} from compute_resources c
+        "select {COLUMNS} from {BOTH}
          join resource_groups g on g.subscription_id = c.subscription_id and g.name_key = c.resource_group_key
          where c.subscription_id = ?1 and c.resource_group_key = ?2 and c.resource_type = ?3 and c.name_key = ?4"
     );
@@ -115,7 +120,7 @@ pub async fn list_page(
     limit: i64,
 ) -> Result<Vec<ComputeRow>, sqlx::Error> {
     sqlx::query_as(&format!(
-        "select {COLUMNS} from compute_resources c
+        "select {COLUMNS} from {BOTH}
          join resource_groups g on g.subscription_id = c.subscription_id and g.name_key = c.resource_group_key
          where c.subscription_id = ?1 and (?2 is null or c.resource_group_key = ?2) and c.resource_type = ?3
            and (c.resource_group_key, c.name_key) > (?4, ?5)
@@ -131,26 +136,29 @@ pub async fn list_page(
     .await
 }
 
-/// Inserts a new resource, or rewrites every mutable column of an existing one.
+/// Inserts a new resource, or rewrites every mutable column of an existing one: both halves,
+/// in one statement batch.
 pub async fn upsert(conn: &mut SqliteConnection, c: &ComputeRow) -> Result<(), sqlx::Error> {
     sqlx::query(
         "insert into compute_resources (subscription_id, resource_group_key, resource_type, name, name_key, location,
-             tags, instance_id, properties, extra, power_state, restart_count, events, identity_type,
-             system_principal_id, system_tenant_id, user_assigned, created_at, created_by, created_by_type,
-             modified_at, modified_by, modified_by_type, system_client_id, identity_header, version,
-             identity_written_at, boots, last_error)
-         values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26,
-             ?27, ?28, ?29)
+             tags, instance_id, identity_type, system_principal_id, system_tenant_id, user_assigned, created_at,
+             modified_at, system_client_id)
+         values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?14, ?15, ?16, ?17, ?18, ?21, ?24)
          on conflict (subscription_id, resource_group_key, resource_type, name_key) do update set
-             tags = excluded.tags, properties = excluded.properties, extra = excluded.extra,
-             power_state = excluded.power_state, restart_count = excluded.restart_count, events = excluded.events,
-             identity_type = excluded.identity_type, system_principal_id = excluded.system_principal_id,
-             system_client_id = excluded.system_client_id,
+             tags = excluded.tags, identity_type = excluded.identity_type,
+             system_principal_id = excluded.system_principal_id, system_client_id = excluded.system_client_id,
              system_tenant_id = excluded.system_tenant_id, user_assigned = excluded.user_assigned,
-             modified_at = excluded.modified_at, modified_by = excluded.modified_by,
-             modified_by_type = excluded.modified_by_type, version = excluded.version,
-             identity_written_at = excluded.identity_written_at, boots = excluded.boots,
-             last_error = excluded.last_error",
+             modified_at = excluded.modified_at;
+         insert into compute_bodies (instance_id, properties, extra, power_state, restart_count, events,
+             created_by, created_by_type, modified_by, modified_by_type, identity_header, version,
+             identity_written_at, boots, last_error)
+         values (?8, ?9, ?10, ?11, ?12, ?13, ?19, ?20, ?22, ?23, ?25, ?26, ?27, ?28, ?29)
+         on conflict (instance_id) do update set
+             properties = excluded.properties, extra = excluded.extra,
+             power_state = excluded.power_state, restart_count = excluded.restart_count, events = excluded.events,
+             modified_by = excluded.modified_by, modified_by_type = excluded.modified_by_type,
+             version = excluded.version, identity_written_at = excluded.identity_written_at,
+             boots = excluded.boots, last_error = excluded.last_error;",
     )
     .bind(c.subscription_id)
     .bind(name_key(&c.resource_group))

@@ -32,10 +32,11 @@ pub struct InstanceRow {
 }
 
 const SELECT: &str = "select c.instance_id, c.subscription_id, g.name as resource_group, c.resource_type, c.name,
-        c.location, c.identity_header, c.identity_type, c.system_principal_id, c.system_client_id, c.user_assigned,
+        c.location, b.identity_header, c.identity_type, c.system_principal_id, c.system_client_id, c.user_assigned,
         s.tenant_id as subscription_tenant, sp.tenant_id as system_principal_tenant,
-        c.identity_written_at, c.power_state, s.tenant_since
+        b.identity_written_at, b.power_state, s.tenant_since
     from compute_resources c
+    join compute_bodies b on b.instance_id = c.instance_id
     join subscriptions s on s.id = c.subscription_id
     join resource_groups g on g.subscription_id = c.subscription_id and g.name_key = c.resource_group_key
     left join service_principals sp on sp.object_id = c.system_principal_id";
