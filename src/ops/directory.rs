@@ -224,11 +224,12 @@ pub struct Overview {
 
 pub async fn overview(state: &AppState, limit: i64) -> Result<Overview, OpError> {
     let mut conn = state.store.read().await?;
+    let (groups, assignments) = store::explorer_lists(&mut conn, limit).await?;
     Ok(Overview {
         tenants: store::tenants::list(&mut conn).await?,
         subscriptions: store::subscriptions::list(&mut conn).await?,
-        groups: store::resource_groups::list_all(&mut conn, limit).await?,
-        assignments: store::roles::list_all(&mut conn, limit).await?,
+        groups,
+        assignments,
     })
 }
 

@@ -47,16 +47,30 @@ fn bind_key_as<'q, O>(
     parts.iter().fold(q, |q, p| q.bind(*p))
 }
 
-/// The rows of `sql`, whose one parameter (?1) is how many at most.
-async fn fetch_limited<R>(
+/// What the explorer lists across subscriptions: every group (by subscription and key) and
+/// every role assignment (by scope), at most `limit` of each.
+pub async fn explorer_lists(
     conn: &mut SqliteConnection,
-    sql: &str,
     limit: i64,
-) -> Result<Vec<R>, sqlx::Error>
-where
-    R: for<'r> FromRow<'r, SqliteRow> + Send + Unpin,
-{
-    sqlx::query_as(sql).bind(limit).fetch_all(conn).await
+) -> Result<(Vec<resource_groups::GroupRow>, Vec<roles::AssignmentRow>), sqlx::Error> {
+    let groups = format!(
+        "select {} from resource_groups order by subscription_id, name_key limit ?1",
+        resource_groups::COLUMNS
+    );
+    let assignments = format!(
+        "select {} from role_assignments order by scope_key, name limit ?1",
+        roles::COLUMNS
+    );
+    Ok((
+        sqlx::query_as(&groups)
+            .bind(limit)
+            .fetch_all(&mut *conn)
+            .await?,
+        sqlx::query_as(&assignments)
+            .bind(limit)
+            .fetch_all(conn)
+            .await?,
+    ))
 }
 
 /// Everything a PUT needs to decide, read in one statement: the tenant the subscription

@@ -16,7 +16,7 @@ pub struct GroupRow {
     pub tags: Json<BTreeMap<String, String>>,
 }
 
-const COLUMNS: &str = "subscription_id, name, location, managed_by, tags";
+pub(super) const COLUMNS: &str = "subscription_id, name, location, managed_by, tags";
 
 pub async fn get(
     conn: &mut SqliteConnection,
@@ -47,17 +47,6 @@ pub async fn list_page(
     .bind(limit)
     .fetch_all(conn)
     .await
-}
-
-/// Every group of every subscription, at most `limit`, by subscription and key (the explorer).
-pub async fn list_all(
-    conn: &mut SqliteConnection,
-    limit: i64,
-) -> Result<Vec<GroupRow>, sqlx::Error> {
-    let sql = format!(
-        "select {COLUMNS} from resource_groups order by subscription_id, name_key limit ?1"
-    );
-    super::fetch_limited(conn, &sql, limit).await
 }
 
 pub async fn insert(

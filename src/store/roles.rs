@@ -18,7 +18,7 @@ pub struct AssignmentRow {
     pub updated_by: Option<String>,
 }
 
-const COLUMNS: &str =
+pub(super) const COLUMNS: &str =
     "name, scope, role_definition_id, principal_id, principal_type, description, condition,
     condition_version, created_on, updated_on, created_by, updated_by";
 
@@ -133,15 +133,6 @@ pub async fn list_for_scope(
     .bind(limit)
     .fetch_all(conn)
     .await
-}
-
-/// Every role assignment, at most `limit`, by scope (the explorer).
-pub async fn list_all(
-    conn: &mut SqliteConnection,
-    limit: i64,
-) -> Result<Vec<AssignmentRow>, sqlx::Error> {
-    let sql = format!("select {COLUMNS} from role_assignments order by scope_key, name limit ?1");
-    super::fetch_limited(conn, &sql, limit).await
 }
 
 /// Deletes the assignments at or below a scope of a subscription (a deleted group or
