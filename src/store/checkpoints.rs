@@ -1,10 +1,10 @@
 //! WAL checkpoints off the writer's path. SQLite's automatic checkpoint runs inside the commit
 //! that takes the WAL past 1,000 pages, so that commit, and every operation of its batch, waits
 //! while pages are copied into the database file (25 of the 70 ms the SQL of a 10,000-resource
-//! move takes). Instead, the writer's connection never checkpoints on its own, and a thread of
-//! its own checkpoints every [`INTERVAL`] on a connection of its own. PASSIVE checkpoints never
-//! wait for the writer or the readers; the writer starts the WAL over once one has copied all
-//! of it.
+//! move takes). Instead, a thread of its own checkpoints every [`INTERVAL`] on a connection of
+//! its own (PASSIVE: it never waits for the writer or the readers), and the writer's own
+//! checkpoint comes only every 16,384 pages (`connect`), when there is little left to copy; it
+//! is the one that lets the WAL start over, as it runs between the writer's commits.
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Connection};
 use std::sync::mpsc::{self, RecvTimeoutError};
