@@ -10,8 +10,10 @@ use sqlx::{ConnectOptions, Connection};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
 
-/// How often the WAL is folded into the database file.
-const INTERVAL: Duration = Duration::from_millis(100);
+/// How often the WAL is folded into the database file. Often enough that the writer's own
+/// checkpoint finds little to copy (at 100 ms a 10,000-resource move took 80-126 ms, at 25 ms
+/// 82-91 ms); a checkpoint with nothing to copy costs a few microseconds.
+const INTERVAL: Duration = Duration::from_millis(25);
 
 /// Stops the checkpoint thread when the last clone is dropped.
 #[derive(Debug, Clone)]
