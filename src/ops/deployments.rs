@@ -1066,7 +1066,6 @@ async fn update_state(state: &AppState, key: (&str, &str, &str), run_id: &str, t
     .await;
 }
 
-/// Records a run's end: its state, the extra properties (outputs or error) and operations.
 /// Records a run that ended in `error` before it deployed anything.
 async fn fail_before_any_resource(
     state: &AppState,
@@ -1078,6 +1077,7 @@ async fn fail_before_any_resource(
     finish(state, key, run_id, "Failed", extra, json!([])).await;
 }
 
+/// Records a run's end: its state, the extra properties (outputs or error) and operations.
 async fn finish(
     state: &AppState,
     key: (&str, &str, &str),

@@ -24,9 +24,6 @@ pub struct Checkpoints {
 /// Starts the checkpoint thread on the database `options` open.
 pub fn start(options: SqliteConnectOptions) -> std::io::Result<Checkpoints> {
     let (stop, stopped) = mpsc::channel::<()>();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
     std::thread::Builder::new()
         .name("mi-sim-checkpoint".into())
         .spawn(move || {
@@ -35,11 +32,21 @@ pub fn start(options: SqliteConnectOptions) -> std::io::Result<Checkpoints> {
             if stopped.recv_timeout(INTERVAL) != Err(RecvTimeoutError::Timeout) {
                 return;
             }
+            let runtime = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::warn!(error = %e, "no checkpoint runtime; the WAL is copied by the writer alone");
+                    return;
+                }
+            };
             runtime.block_on(async move {
                 let mut conn = match options.connect().await {
                     Ok(c) => c,
                     Err(e) => {
-                        tracing::warn!(error = %e, "no checkpoint connection; the WAL grows until exit");
+                        tracing::warn!(error = %e, "no checkpoint connection; the WAL is copied by the writer alone");
                         return;
                     }
                 };

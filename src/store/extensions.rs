@@ -27,11 +27,21 @@ pub struct ExtensionRow {
 
 const COLUMNS: &str = "e.name, e.location, e.tags, e.properties, e.provisioning_state, e.failure, e.failed_boot, e.created_at, e.modified_at";
 
-/// Picks the extensions of the VM at ?1 (subscription), ?2 (group key), ?3 (name key).
-const OF_VM: &str = "from vm_extensions e
-         join compute_resources c on c.instance_id = e.vm_instance_id
-         where c.subscription_id = ?1 and c.resource_group_key = ?2
-           and c.resource_type = 'Microsoft.Compute/virtualMachines' and c.name_key = ?3";
+/// Picks the VM (`c`) at ?1 (subscription), ?2 (group key), ?3 (name key). A macro, so that
+/// `OF_VM` can be put together at compile time.
+macro_rules! the_vm {
+    () => {
+        "c.subscription_id = ?1 and c.resource_group_key = ?2
+           and c.resource_type = 'Microsoft.Compute/virtualMachines' and c.name_key = ?3"
+    };
+}
+const THE_VM: &str = the_vm!();
+
+/// Picks the extensions of that VM.
+const OF_VM: &str = concat!(
+    "from vm_extensions e join compute_resources c on c.instance_id = e.vm_instance_id where ",
+    the_vm!()
+);
 
 pub async fn get(
     conn: &mut SqliteConnection,
@@ -65,18 +75,16 @@ pub async fn upsert(
     (s, g, vm): VmKey<'_>,
     e: &ExtensionRow,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query(&format!(
         "insert into vm_extensions (vm_instance_id, name, name_key, location,
              tags, properties, provisioning_state, failure, failed_boot, created_at, modified_at)
          select c.instance_id, ?4, lower(?4), ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12
-         from compute_resources c
-         where c.subscription_id = ?1 and c.resource_group_key = ?2
-           and c.resource_type = 'Microsoft.Compute/virtualMachines' and c.name_key = ?3
+         from compute_resources c where {THE_VM}
          on conflict (vm_instance_id, name_key) do update set
              tags = excluded.tags, properties = excluded.properties,
              provisioning_state = excluded.provisioning_state, failure = excluded.failure,
              failed_boot = excluded.failed_boot, modified_at = excluded.modified_at",
-    )
+    ))
     .bind(s)
     .bind(g)
     .bind(vm)
@@ -100,12 +108,10 @@ pub async fn delete(
     (s, g, vm): VmKey<'_>,
     name_key: &str,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
+    let done = sqlx::query(&format!(
         "delete from vm_extensions
-         where name_key = ?4 and vm_instance_id = (select instance_id from compute_resources
-             where subscription_id = ?1 and resource_group_key = ?2
-               and resource_type = 'Microsoft.Compute/virtualMachines' and name_key = ?3)",
-    )
+         where name_key = ?4 and vm_instance_id = (select c.instance_id from compute_resources c where {THE_VM})",
+    ))
     .bind(s)
     .bind(g)
     .bind(vm)

@@ -1,5 +1,5 @@
 //! Service principals: the Entra side of every managed identity.
-use crate::domain::identity::{user_assigned_identity_id, NewPrincipal};
+use crate::domain::identity::{user_assigned_identity_id, NewPrincipal, USER_ASSIGNED_TYPE};
 use crate::domain::resource_id::ResourceId;
 use crate::domain::SubscriptionId;
 use sqlx::SqliteConnection;
@@ -34,9 +34,11 @@ struct ListedRow {
 impl From<ListedRow> for PrincipalRow {
     fn from(r: ListedRow) -> Self {
         let resource_id = match (r.res_subscription, r.res_group, r.res_type, r.res_name) {
-            (Some(sub), Some(group), Some(ty), Some(name)) => Some(match ty.as_str() {
-                "" => user_assigned_identity_id(sub, &group, &name),
-                _ => ResourceId::resource(sub, &group, &ty, &name).to_string(),
+            // The MSI provider writes its ids its own way (`user_assigned_identity_id`).
+            (Some(sub), Some(group), Some(ty), Some(name)) => Some(if ty == USER_ASSIGNED_TYPE {
+                user_assigned_identity_id(sub, &group, &name)
+            } else {
+                ResourceId::resource(sub, &group, &ty, &name).to_string()
             }),
             _ => None,
         };
@@ -84,14 +86,13 @@ pub async fn list_by_tenant(
     conn: &mut SqliteConnection,
     tenant: &str,
 ) -> Result<Vec<PrincipalRow>, sqlx::Error> {
-    // The resource that names the principal: its identity ('' type) or its VM or container
-    // group. SQLite builds a transient index on each principal column for the join (there is
+    // The resource that names the principal: its identity or its VM or container group. SQLite builds a transient index on each principal column for the join (there is
     // none stored: every create and move would pay for it, and this list is rare).
-    let rows: Vec<ListedRow> = sqlx::query_as(
+    let rows: Vec<ListedRow> = sqlx::query_as(&format!(
         "select p.object_id, p.app_id, p.tenant_id, p.display_name, p.kind,
                 coalesce(i.subscription_id, c.subscription_id) as res_subscription,
                 coalesce(gi.name, gc.name) as res_group,
-                case when i.name is not null then '' else c.resource_type end as res_type,
+                case when i.name is not null then '{USER_ASSIGNED_TYPE}' else c.resource_type end as res_type,
                 coalesce(i.name, c.name) as res_name
          from service_principals p
          left join user_assigned_identities i on p.kind = 'UserAssigned' and i.principal_id = p.object_id
@@ -99,7 +100,7 @@ pub async fn list_by_tenant(
          left join compute_resources c on p.kind = 'SystemAssigned' and c.system_principal_id = p.object_id
          left join resource_groups gc on gc.subscription_id = c.subscription_id and gc.name_key = c.resource_group_key
          where p.tenant_id = ?1 order by p.display_name, p.object_id",
-    )
+    ))
     .bind(tenant)
     .fetch_all(conn)
     .await?;
